@@ -1,0 +1,111 @@
+// Dense (fully connected) layer.
+//
+// Forward, for a batch X of N samples, one per column:
+//
+//   Y = W · X + b          X: (in × N)   W: (out × in)   b: (out × 1)   Y: (out × N)
+//
+// Backward, given dY = dL/dY (out × N):
+//
+//   dL/dW = dY · Xᵀ        (out × in)   sum over the batch of each sample's outer product
+//   dL/db = Σ_n dY[:, n]   (out × 1)    b is added to every column, so its gradient sums them
+//   dL/dX = Wᵀ · dY        (in × N)
+//
+// The whole batch goes through three matrix products; there is no loop over samples.
+#pragma once
+
+#include "../initializers.hpp"
+#include "layer.hpp"
+
+namespace tinynet {
+
+struct DenseOptions {
+  Initializer kernel_initializer = Initializer::glorot_uniform;  // Keras's default
+  Regularizer kernel_regularizer{};
+};
+
+template <typename T>
+class Dense : public Layer<T> {
+ public:
+  // Dense(units): the input width comes from the layer before.
+  explicit Dense(Index units, DenseOptions options = {})
+      : units_(units), options_(options) {
+    if (units <= 0) throw std::invalid_argument("Dense: units must be positive, got " + std::to_string(units));
+  }
+  // Dense(in, out): also states the input width, which Sequential checks.
+  Dense(Index inputs, Index units, DenseOptions options = {}) : Dense(units, options) {
+    if (inputs <= 0) throw std::invalid_argument("Dense: inputs must be positive, got " + std::to_string(inputs));
+    declared_inputs_ = inputs;
+  }
+
+  std::string type() const override { return "Dense"; }
+
+  Shape build(const Shape& input_shape, std::uint64_t seed) override {
+    if (input_shape.rank() != 1)
+      throw std::invalid_argument("Dense expects a flat input (features), got shape " +
+                                  input_shape.to_string() + "; add a Flatten layer before it");
+    const Index inputs = input_shape[0];
+    if (declared_inputs_ != 0 && declared_inputs_ != inputs)
+      throw std::invalid_argument("Dense(" + std::to_string(declared_inputs_) + ", " +
+                                  std::to_string(units_) + ") expects " +
+                                  std::to_string(declared_inputs_) + " input features, got " +
+                                  std::to_string(inputs));
+    W.resize(units_, inputs);
+    initialize(W, options_.kernel_initializer, inputs, units_, seed);
+    b = Vector<T>::Zero(units_);
+    dW = Matrix<T>::Zero(units_, inputs);
+    db = Matrix<T>::Zero(units_, 1);
+    this->input_shape_ = input_shape;
+    this->output_shape_ = Shape{units_};
+    return this->output_shape_;
+  }
+
+  const Matrix<T>& forward(const Matrix<T>& x, Mode) override {
+    this->check_forward(x);
+    X = x;                                   // kept for dW = dY · Xᵀ
+    Y.noalias() = W * X;                     // Y = W · X
+    Y.colwise() += b.col(0);                 //   + b
+    return Y;
+  }
+
+  const Matrix<T>& backward(const Matrix<T>& dy) override {
+    this->check_backward(Y, dy);
+    dW.noalias() += dy * X.transpose();      // dL/dW = dY · Xᵀ
+    db.noalias() += dy.rowwise().sum();      // dL/db = Σ_n dY[:, n]
+    if (this->compute_input_gradient)
+      dX.noalias() = W.transpose() * dy;     // dL/dX = Wᵀ · dY
+    return dX;
+  }
+
+  std::vector<Parameter<T>> parameters() override {
+    return {{"kernel", &W, &dW, options_.kernel_regularizer}, {"bias", &b, &db, {}}};
+  }
+
+  Shape declared_input_shape() const override {
+    return declared_inputs_ ? Shape{declared_inputs_} : Shape{};
+  }
+
+  nlohmann::json config() const override {
+    return {{"units", units_},
+            {"kernel_initializer", to_string(options_.kernel_initializer)},
+            {"kernel_regularizer", {{"l1", options_.kernel_regularizer.l1},
+                                    {"l2", options_.kernel_regularizer.l2}}}};
+  }
+
+  Index units() const { return units_; }
+
+  // Parameters and their gradients (public, as in micrograd: a student can inspect them).
+  Matrix<T> W;   // (out × in)
+  Matrix<T> b;   // (out × 1)
+  Matrix<T> dW;  // dL/dW, accumulated
+  Matrix<T> db;  // dL/db, accumulated
+
+ private:
+  Index units_;
+  Index declared_inputs_ = 0;  // 0: take whatever the layer before outputs
+  DenseOptions options_;
+  Matrix<T> X;   // (in × N)  input of the last forward, used by backward
+  Matrix<T> Y;   // (out × N) output
+  Matrix<T> dX;  // (in × N)  dL/dX
+};
+
+}  // namespace tinynet

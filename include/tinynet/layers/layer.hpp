@@ -1,0 +1,97 @@
+// The one abstract base every layer derives from.
+//
+// A layer is a function y = f(x; θ) on a batch held as a (features × N) matrix, plus its
+// derivative. Sequential calls, for every batch:
+//
+//   forward(x, mode)  -> y     the layer keeps what backward needs as named members
+//   backward(dy)      -> dx    dy = dL/dy; accumulates dL/dθ into the parameter gradients (+=)
+//                              and returns dL/dx for the layer below
+//
+// Outputs and input gradients live in members of the layer, reused from batch to batch, so a
+// training step allocates nothing once the first batch of a given size has run.
+#pragma once
+
+#include "../regularizers.hpp"
+#include "../tensor.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace tinynet {
+
+// Training: Dropout drops, BatchNorm uses batch statistics. Inference: neither.
+enum class Mode { training, inference };
+
+// A view of one tensor a layer owns. Trainable parameters have a gradient; state such as
+// BatchNorm's moving averages has none (Keras counts it as "non-trainable params").
+template <typename T>
+struct Parameter {
+  std::string name;                  // "kernel", "bias", "gamma", "moving_mean", ...
+  Matrix<T>* value = nullptr;
+  Matrix<T>* gradient = nullptr;     // nullptr: not trainable
+  Regularizer regularizer{};         // kernel_regularizer; inactive by default
+  bool trainable() const { return gradient != nullptr; }
+};
+
+template <typename T>
+class Layer {
+ public:
+  virtual ~Layer() = default;
+
+  // Keras's class name: "Dense", "ReLU", ...
+  virtual std::string type() const = 0;
+
+  // Called once, when the layer is added to a model: checks that the layer accepts
+  // `input_shape` (throws std::invalid_argument naming expected vs got otherwise), creates
+  // and initialises the parameters from `seed`, and returns the output shape.
+  virtual Shape build(const Shape& input_shape, std::uint64_t seed) = 0;
+
+  virtual const Matrix<T>& forward(const Matrix<T>& x, Mode mode) = 0;
+  virtual const Matrix<T>& backward(const Matrix<T>& dy) = 0;
+
+  // Every tensor the layer owns, trainable first. Layers without parameters return {}.
+  virtual std::vector<Parameter<T>> parameters() { return {}; }
+
+  // The input shape the layer's constructor stated (Dense(784, 128) states {784}), or an
+  // empty shape. Sequential uses it as the model's input shape when none was given.
+  virtual Shape declared_input_shape() const { return {}; }
+
+  // The layer's constructor arguments, enough to build it again (for saved models).
+  virtual nlohmann::json config() const { return nlohmann::json::object(); }
+
+  const Shape& input_shape() const { return input_shape_; }
+  const Shape& output_shape() const { return output_shape_; }
+
+  // The first layer of a model need not compute dL/dx (nobody uses it); Sequential turns it off.
+  bool compute_input_gradient = true;
+
+ protected:
+  Shape input_shape_;
+  Shape output_shape_;
+
+  // Throws unless forward ran with a batch whose shape matches dy.
+  void check_backward(const Matrix<T>& forward_output, const Matrix<T>& dy) const {
+    if (forward_output.size() == 0)
+      throw std::logic_error(type() + "::backward called before forward");
+    if (dy.rows() != forward_output.rows() || dy.cols() != forward_output.cols())
+      throw std::invalid_argument(type() + "::backward: dy is " + std::to_string(dy.rows()) +
+                                  "×" + std::to_string(dy.cols()) + ", expected " +
+                                  std::to_string(forward_output.rows()) + "×" +
+                                  std::to_string(forward_output.cols()) + " (the forward output)");
+  }
+
+  // Throws unless x has as many rows as one sample of input_shape_ has values.
+  void check_forward(const Matrix<T>& x) const {
+    if (x.rows() != input_shape_.size())
+      throw std::invalid_argument(type() + "::forward: input has " + std::to_string(x.rows()) +
+                                  " features per sample, expected " +
+                                  std::to_string(input_shape_.size()) + " " +
+                                  input_shape_.to_string());
+  }
+};
+
+}  // namespace tinynet

@@ -1,0 +1,41 @@
+// Weight penalties added to the loss, as Keras's kernel_regularizer:
+//
+//   penalty(W)  = l1 · Σ|W| + l2 · Σ W²
+//   dpenalty/dW = l1 · sign(W) + 2 · l2 · W
+//
+// The penalty is added to the reported loss; its gradient is added to the parameter's
+// gradient before the optimizer step (Keras adds the penalty to the loss it differentiates,
+// which is the same thing).
+#pragma once
+
+#include "tensor.hpp"
+
+namespace tinynet {
+
+struct Regularizer {
+  double l1 = 0;
+  double l2 = 0;
+
+  bool active() const { return l1 != 0 || l2 != 0; }
+
+  template <typename T>
+  T penalty(const Matrix<T>& w) const {
+    T p = 0;
+    if (l1 != 0) p += static_cast<T>(l1) * w.array().abs().sum();
+    if (l2 != 0) p += static_cast<T>(l2) * w.squaredNorm();
+    return p;
+  }
+
+  // dW += l1 · sign(W) + 2 · l2 · W
+  template <typename T>
+  void add_gradient(const Matrix<T>& w, Matrix<T>& dw) const {
+    if (l1 != 0) dw.array() += static_cast<T>(l1) * w.array().sign();
+    if (l2 != 0) dw.array() += static_cast<T>(2 * l2) * w.array();
+  }
+};
+
+inline Regularizer L1(double l1) { return {l1, 0}; }
+inline Regularizer L2(double l2) { return {0, l2}; }
+inline Regularizer L1L2(double l1, double l2) { return {l1, l2}; }
+
+}  // namespace tinynet

@@ -1,0 +1,56 @@
+// tinynet's one data type: an Eigen column-major matrix holding one sample per column.
+//
+//   x : (features × N)   N = batch size
+//
+// Images are stored channels-last, as Keras stores them: a 28×28×1 image is a column of
+// 784 values in (row, column, channel) order with the channel varying fastest. This layout
+// means a convolution's output matrix (C × N·H·W) is, byte for byte, the (H·W·C × N) matrix
+// the next layer wants, so no layer ever copies data to reshape it.
+#pragma once
+
+#include <Eigen/Core>
+
+#include <cstddef>
+#include <initializer_list>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace tinynet {
+
+template <typename T>
+using Matrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>;  // column-major
+
+template <typename T>
+using Vector = Eigen::Matrix<T, Eigen::Dynamic, 1>;
+
+using Index = Eigen::Index;
+
+// The shape of one sample, without the batch dimension: {features} for a vector,
+// {height, width, channels} for an image. Keras prints it as (None, ...).
+struct Shape {
+  std::vector<Index> dims;
+
+  Shape() = default;
+  Shape(std::initializer_list<Index> d) : dims(d) {}
+  explicit Shape(std::vector<Index> d) : dims(std::move(d)) {}
+
+  Index size() const {  // number of values in one sample
+    Index n = 1;
+    for (Index d : dims) n *= d;
+    return n;
+  }
+  std::size_t rank() const { return dims.size(); }
+  bool empty() const { return dims.empty(); }
+  Index operator[](std::size_t i) const { return dims.at(i); }
+  bool operator==(const Shape&) const = default;
+
+  // "(None, 28, 28, 1)", as Keras's summary prints it.
+  std::string to_string() const {
+    std::string s = "(None";
+    for (Index d : dims) s += ", " + std::to_string(d);
+    return s + ")";
+  }
+};
+
+}  // namespace tinynet
