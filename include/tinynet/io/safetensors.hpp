@@ -1,0 +1,495 @@
+// The safetensors file format (Hugging Face), as tinynet writes and reads it.
+//
+//   bytes [0, 8)          N, the length of the header: an unsigned 64-bit little-endian integer
+//   bytes [8, 8 + N)      the header: UTF-8 JSON, padded with spaces so that N is a multiple of 8
+//   bytes [8 + N, end)    the data block: every tensor's raw values, little-endian, C (row-major) order
+//
+// The header is one JSON object with one entry per tensor and an optional "__metadata__":
+//
+//   {"__metadata__": {"key": "string value", ...},        <- values are strings, nothing else
+//    "dense_1.W": {"dtype": "F32", "shape": [128, 784], "data_offsets": [0, 401408]},
+//    "dense_1.b": {"dtype": "F32", "shape": [128],      "data_offsets": [401408, 401920]}}
+//
+// data_offsets = [begin, end) in bytes from the start of the data block. The tensors tile the
+// block exactly (no gaps, no overlaps, nothing after the last one), and every tensor holds
+//   end − begin = product(shape) · size(dtype)   bytes   (shape [] is a scalar: one value).
+//
+// Row-major convention: a tinynet Matrix (column-major in memory) of R rows and C columns is
+// written with shape [R, C] and its values row by row, so that numpy and PyTorch load the very
+// same matrix: m[r][c] in Python is m(r, c) in C++. A Vector of n values has shape [n].
+//
+// The writer orders the tensors by element size, largest first (a stable sort), so that with
+// the 8-aligned data block every tensor starts at a multiple of its own element size, which
+// zero-copy readers need. It writes "<path>.tmp-XXXXXXXX" beside the target and renames it
+// into place only when complete: an existing file is either the old one or the new one.
+//
+// The reader checks every rule above and throws FormatError naming the file and the problem.
+// It reads the header first and then each tensor's bytes, never the whole file at once.
+#pragma once
+
+#include "tinynet/tensor.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <array>
+#include <bit>
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <map>
+#include <random>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+namespace tinynet::io {
+
+static_assert(std::endian::native == std::endian::little || std::endian::native == std::endian::big,
+              "tinynet::io supports little- and big-endian hosts only");
+
+// A file that breaks the format, or a tensor that is not what the caller asked for.
+class FormatError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// One tensor as it sits in the file. `data` holds the file's bytes: little-endian values in
+// row-major order, product(shape) · dtype_size(dtype) bytes.
+struct TensorRecord {
+  std::string name;
+  std::string dtype;                // "F32", "F64", "I64", ... (see dtype_size)
+  std::vector<std::int64_t> shape;  // outermost dimension first; [] for a scalar
+  std::vector<std::byte> data;
+
+  // product(shape): the number of values (1 for a scalar, 0 if any dimension is 0).
+  std::int64_t numel() const {
+    std::int64_t n = 1;
+    for (std::int64_t d : shape) n *= d;
+    return n;
+  }
+};
+
+// Bytes per value of a safetensors dtype, or 0 if the dtype is not one of the standard ones.
+inline std::size_t dtype_size(std::string_view dtype) {
+  if (dtype == "BOOL" || dtype == "U8" || dtype == "I8" || dtype == "F8_E5M2" || dtype == "F8_E4M3")
+    return 1;
+  if (dtype == "I16" || dtype == "U16" || dtype == "F16" || dtype == "BF16") return 2;
+  if (dtype == "I32" || dtype == "U32" || dtype == "F32") return 4;
+  if (dtype == "I64" || dtype == "U64" || dtype == "F64") return 8;
+  return 0;
+}
+
+// The dtype that stores a C++ value type exactly.
+template <typename T>
+constexpr std::string_view dtype_of() {
+  if constexpr (std::is_same_v<T, float>) return "F32";
+  else if constexpr (std::is_same_v<T, double>) return "F64";
+  else if constexpr (std::is_same_v<T, std::int8_t>) return "I8";
+  else if constexpr (std::is_same_v<T, std::uint8_t>) return "U8";
+  else if constexpr (std::is_same_v<T, std::int16_t>) return "I16";
+  else if constexpr (std::is_same_v<T, std::uint16_t>) return "U16";
+  else if constexpr (std::is_same_v<T, std::int32_t>) return "I32";
+  else if constexpr (std::is_same_v<T, std::uint32_t>) return "U32";
+  else if constexpr (std::is_same_v<T, std::int64_t>) return "I64";
+  else if constexpr (std::is_same_v<T, std::uint64_t>) return "U64";
+  else static_assert(sizeof(T) == 0, "no safetensors dtype for this type");
+}
+
+namespace detail {
+
+// Little-endian store and load of one value, whatever the host's byte order.
+template <typename T>
+void store_le(T value, std::byte* out) {
+  auto bytes = std::bit_cast<std::array<std::byte, sizeof(T)>>(value);
+  if constexpr (std::endian::native == std::endian::big) std::reverse(bytes.begin(), bytes.end());
+  std::memcpy(out, bytes.data(), sizeof(T));
+}
+
+template <typename T>
+T load_le(const std::byte* in) {
+  std::array<std::byte, sizeof(T)> bytes;
+  std::memcpy(bytes.data(), in, sizeof(T));
+  if constexpr (std::endian::native == std::endian::big) std::reverse(bytes.begin(), bytes.end());
+  return std::bit_cast<T>(bytes);
+}
+
+inline std::string shape_string(const std::vector<std::int64_t>& shape) {
+  std::string s = "[";
+  for (std::size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
+  return s + "]";
+}
+
+// product(shape) · element_size in bytes, or an error message if a dimension is negative or
+// the count does not fit in 64 bits (a damaged header can ask for anything).
+inline std::pair<std::uint64_t, std::string> byte_count(const std::vector<std::int64_t>& shape,
+                                                        std::size_t element_size) {
+  constexpr std::uint64_t max = std::numeric_limits<std::uint64_t>::max();
+  std::uint64_t n = element_size;
+  for (std::int64_t d : shape) {
+    if (d < 0) return {0, "negative dimension in shape " + shape_string(shape)};
+    const auto ud = static_cast<std::uint64_t>(d);
+    if (ud != 0 && n > max / ud) return {0, "shape " + shape_string(shape) + " is too large"};
+    n *= ud;
+  }
+  return {n, ""};
+}
+
+// Calls put(i, value) for the record's values i = 0 .. numel−1 in file (row-major) order,
+// each converted to T. Floating-point T accepts F32 and F64; any other T only its own dtype.
+template <typename T, typename Put>
+void decode(const TensorRecord& r, Put put) {
+  const auto n = r.numel();
+  auto read_as = [&]<typename Src>() {
+    if (r.data.size() != static_cast<std::size_t>(n) * sizeof(Src))
+      throw FormatError("tensor '" + r.name + "': shape " + shape_string(r.shape) + " of " +
+                        r.dtype + " expects " + std::to_string(n * sizeof(Src)) + " bytes, got " +
+                        std::to_string(r.data.size()));
+    for (std::int64_t i = 0; i < n; ++i)
+      put(i, static_cast<T>(load_le<Src>(r.data.data() + i * sizeof(Src))));
+  };
+  if (r.dtype == dtype_of<T>()) read_as.template operator()<T>();
+  else if (std::floating_point<T> && r.dtype == "F32") read_as.template operator()<float>();
+  else if (std::floating_point<T> && r.dtype == "F64") read_as.template operator()<double>();
+  else
+    throw FormatError("tensor '" + r.name + "': cannot read dtype " + r.dtype + " as " +
+                      std::string(dtype_of<T>()) +
+                      (std::floating_point<T> ? " (floating point reads F32 or F64)" : ""));
+}
+
+inline std::string random_suffix() {
+  std::random_device rd;
+  const char* hex = "0123456789abcdef";
+  std::string s;
+  for (int i = 0; i < 8; ++i) s += hex[rd() % 16];
+  return s;
+}
+
+}  // namespace detail
+
+// ---------------------------------------------------------------------------------------------
+// Eigen matrices and vectors ↔ records
+
+// A matrix (R × C) becomes shape [R, C] with its values in row-major order.
+template <typename T>
+TensorRecord from_matrix(std::string name, const Matrix<T>& m) {
+  TensorRecord r{std::move(name), std::string(dtype_of<T>()),
+                 {static_cast<std::int64_t>(m.rows()), static_cast<std::int64_t>(m.cols())}, {}};
+  r.data.resize(static_cast<std::size_t>(m.size()) * sizeof(T));
+  std::byte* out = r.data.data();
+  for (Index i = 0; i < m.rows(); ++i)
+    for (Index j = 0; j < m.cols(); ++j, out += sizeof(T)) detail::store_le<T>(m(i, j), out);
+  return r;
+}
+
+// A vector of n values becomes shape [n].
+template <typename T>
+TensorRecord from_vector(std::string name, const Vector<T>& v) {
+  TensorRecord r{std::move(name), std::string(dtype_of<T>()), {static_cast<std::int64_t>(v.size())}, {}};
+  r.data.resize(static_cast<std::size_t>(v.size()) * sizeof(T));
+  for (Index i = 0; i < v.size(); ++i) detail::store_le<T>(v(i), r.data.data() + i * sizeof(T));
+  return r;
+}
+
+// One value becomes shape [] (a scalar), e.g. an optimizer's step count as I64.
+template <typename T>
+TensorRecord from_scalar(std::string name, T value) {
+  TensorRecord r{std::move(name), std::string(dtype_of<T>()), {}, std::vector<std::byte>(sizeof(T))};
+  detail::store_le<T>(value, r.data.data());
+  return r;
+}
+
+// Shape [R, C] back to an R × C matrix. F32 and F64 convert into each other; any other
+// mismatch of dtype, or a rank other than 2, throws FormatError.
+template <typename T>
+Matrix<T> to_matrix(const TensorRecord& r) {
+  if (r.shape.size() != 2)
+    throw FormatError("tensor '" + r.name + "': expected a matrix (rank 2), got shape " +
+                      detail::shape_string(r.shape));
+  Matrix<T> m(r.shape[0], r.shape[1]);
+  const Index cols = m.cols();
+  detail::decode<T>(r, [&](std::int64_t i, T value) { m(i / cols, i % cols) = value; });
+  return m;
+}
+
+// Shape [n] back to a vector, with the conversions of to_matrix.
+template <typename T>
+Vector<T> to_vector(const TensorRecord& r) {
+  if (r.shape.size() != 1)
+    throw FormatError("tensor '" + r.name + "': expected a vector (rank 1), got shape " +
+                      detail::shape_string(r.shape));
+  Vector<T> v(r.shape[0]);
+  detail::decode<T>(r, [&](std::int64_t i, T value) { v(i) = value; });
+  return v;
+}
+
+// Shape [] back to one value, with the conversions of to_matrix.
+template <typename T>
+T to_scalar(const TensorRecord& r) {
+  if (!r.shape.empty())
+    throw FormatError("tensor '" + r.name + "': expected a scalar (shape []), got shape " +
+                      detail::shape_string(r.shape));
+  T value{};
+  detail::decode<T>(r, [&](std::int64_t, T v) { value = v; });
+  return value;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writing
+
+// Writes the tensors and the metadata to `path`, atomically (see the top of this file).
+// Throws FormatError for an invalid record (unknown dtype, negative dimension, byte count
+// that does not match the shape, empty, reserved or duplicate name) and std::runtime_error
+// naming the path if the file cannot be written. Nothing is left behind on failure.
+inline void write_safetensors(const std::string& path, const std::vector<TensorRecord>& tensors,
+                              const std::map<std::string, std::string>& metadata = {}) {
+  const std::string where = "safetensors file '" + path + "': ";
+
+  // Check every record before touching the disk.
+  std::set<std::string_view> names;
+  for (const TensorRecord& t : tensors) {
+    if (t.name.empty()) throw FormatError(where + "a tensor has an empty name");
+    if (t.name == "__metadata__")
+      throw FormatError(where + "'__metadata__' is reserved and cannot name a tensor");
+    if (!names.insert(t.name).second) throw FormatError(where + "duplicate tensor name '" + t.name + "'");
+    const std::size_t size = dtype_size(t.dtype);
+    if (size == 0) throw FormatError(where + "tensor '" + t.name + "' has unknown dtype '" + t.dtype + "'");
+    const auto [expected, problem] = detail::byte_count(t.shape, size);
+    if (!problem.empty()) throw FormatError(where + "tensor '" + t.name + "': " + problem);
+    if (expected != t.data.size())
+      throw FormatError(where + "tensor '" + t.name + "': shape " + detail::shape_string(t.shape) +
+                        " of " + t.dtype + " expects " + std::to_string(expected) + " bytes, got " +
+                        std::to_string(t.data.size()));
+  }
+
+  // Largest element size first, so that every tensor is aligned to its own element size.
+  std::vector<const TensorRecord*> order;
+  for (const TensorRecord& t : tensors) order.push_back(&t);
+  std::stable_sort(order.begin(), order.end(), [](const TensorRecord* a, const TensorRecord* b) {
+    return dtype_size(a->dtype) > dtype_size(b->dtype);
+  });
+
+  nlohmann::ordered_json header = nlohmann::ordered_json::object();
+  if (!metadata.empty()) header["__metadata__"] = metadata;
+  std::uint64_t offset = 0;
+  for (const TensorRecord* t : order) {
+    header[t->name] = {{"dtype", t->dtype},
+                       {"shape", t->shape},
+                       {"data_offsets", {offset, offset + t->data.size()}}};
+    offset += t->data.size();
+  }
+  std::string text;
+  try {
+    text = header.dump();
+  } catch (const nlohmann::json::exception& e) {  // a name or value that is not valid UTF-8
+    throw FormatError(where + "cannot encode the header: " + e.what());
+  }
+  text.append((8 - text.size() % 8) % 8, ' ');
+  std::array<std::byte, 8> length;
+  detail::store_le<std::uint64_t>(text.size(), length.data());
+
+  const std::string tmp = path + ".tmp-" + detail::random_suffix();
+  auto cleanup = [&] {
+    std::error_code ignored;
+    std::filesystem::remove(tmp, ignored);
+  };
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out)
+      throw std::runtime_error("cannot write safetensors file '" + path +
+                               "': cannot create the temporary file '" + tmp + "'");
+    out.write(reinterpret_cast<const char*>(length.data()), length.size());
+    out.write(text.data(), static_cast<std::streamsize>(text.size()));
+    for (const TensorRecord* t : order)
+      out.write(reinterpret_cast<const char*>(t->data.data()), static_cast<std::streamsize>(t->data.size()));
+    out.flush();
+    const bool written = out.good();
+    out.close();
+    if (!written || out.fail()) {
+      cleanup();
+      throw std::runtime_error("cannot write safetensors file '" + path + "': writing '" + tmp +
+                               "' failed");
+    }
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) {
+    cleanup();
+    throw std::runtime_error("cannot write safetensors file '" + path + "': renaming '" + tmp +
+                             "' into place failed: " + ec.message());
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading
+
+struct SafetensorsFile {
+  std::string path;
+  std::map<std::string, std::string> metadata;
+  std::vector<TensorRecord> tensors;  // in data-block order
+
+  // The tensor of that name, or nullptr.
+  const TensorRecord* find(std::string_view name) const {
+    for (const TensorRecord& t : tensors)
+      if (t.name == name) return &t;
+    return nullptr;
+  }
+  // The tensor of that name; throws std::out_of_range naming the file if there is none.
+  const TensorRecord& at(std::string_view name) const {
+    if (const TensorRecord* t = find(name)) return *t;
+    throw std::out_of_range("safetensors file '" + path + "' has no tensor named '" +
+                            std::string(name) + "'");
+  }
+};
+
+// Reads and checks a whole file (see the top of this file for the rules it checks).
+inline SafetensorsFile read_safetensors(const std::string& path) {
+  const std::string where = "safetensors file '" + path + "': ";
+  auto fail = [&](const std::string& problem) { return FormatError(where + problem); };
+
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot open safetensors file '" + path + "' for reading");
+  in.seekg(0, std::ios::end);
+  const std::streamoff end_position = in.tellg();
+  in.seekg(0);
+  if (end_position < 0 || !in) throw std::runtime_error("cannot read safetensors file '" + path + "'");
+  const auto file_size = static_cast<std::uint64_t>(end_position);
+
+  // 1. The 8-byte header length.
+  if (file_size < 8)
+    throw fail("file is " + std::to_string(file_size) +
+               " bytes, shorter than the 8-byte header length that starts every safetensors file");
+  std::array<std::byte, 8> length{};
+  in.read(reinterpret_cast<char*>(length.data()), 8);
+  if (!in) throw std::runtime_error("cannot read safetensors file '" + path + "'");
+  const auto header_size = detail::load_le<std::uint64_t>(length.data());
+  if (header_size > file_size - 8)
+    throw fail("header length " + std::to_string(header_size) + " is larger than the " +
+               std::to_string(file_size - 8) + " bytes that follow it (file size " +
+               std::to_string(file_size) + ")");
+  const std::uint64_t data_start = 8 + header_size;
+  const std::uint64_t data_size = file_size - data_start;
+
+  // 2. The JSON header. nlohmann keeps the last of two equal keys, so duplicates are caught
+  //    while parsing (top-level keys are at depth 1).
+  std::string text(header_size, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(header_size));
+  if (!in) throw fail("cannot read the " + std::to_string(header_size) + "-byte header");
+  std::set<std::string> keys;
+  std::string duplicate;
+  nlohmann::json header;
+  try {
+    header = nlohmann::json::parse(text, [&](int depth, nlohmann::json::parse_event_t event,
+                                             nlohmann::json& parsed) {
+      if (depth == 1 && event == nlohmann::json::parse_event_t::key && parsed.is_string() &&
+          !keys.insert(parsed.get<std::string>()).second && duplicate.empty())
+        duplicate = parsed.get<std::string>();
+      return true;
+    });
+  } catch (const nlohmann::json::parse_error& e) {
+    throw fail(std::string("header is not valid JSON: ") + e.what());
+  }
+  if (!header.is_object())
+    throw fail(std::string("header is not a JSON object (it is ") + header.type_name() + ")");
+  if (!duplicate.empty()) throw fail("duplicate tensor name '" + duplicate + "' in the header");
+
+  // 3. Each entry: the metadata, or a tensor's dtype, shape and data_offsets.
+  struct Entry {
+    TensorRecord record;
+    std::uint64_t begin, end;
+  };
+  SafetensorsFile file;
+  file.path = path;
+  std::vector<Entry> entries;
+  for (const auto& [name, value] : header.items()) {
+    if (name == "__metadata__") {
+      if (!value.is_object()) throw fail("__metadata__ is not a JSON object");
+      for (const auto& [key, v] : value.items()) {
+        if (!v.is_string())
+          throw fail("__metadata__ value of '" + key + "' is not a string (it is " + v.type_name() + ")");
+        file.metadata[key] = v.get<std::string>();
+      }
+      continue;
+    }
+    const std::string tensor = "tensor '" + name + "': ";
+    if (!value.is_object()) throw fail(tensor + "entry is not a JSON object");
+    for (const char* field : {"dtype", "shape", "data_offsets"})
+      if (!value.contains(field)) throw fail(tensor + "missing \"" + field + "\"");
+
+    const auto& dtype = value["dtype"];
+    if (!dtype.is_string()) throw fail(tensor + "dtype is not a string");
+    const std::size_t element_size = dtype_size(dtype.get<std::string>());
+    if (element_size == 0) throw fail(tensor + "unknown dtype '" + dtype.get<std::string>() + "'");
+
+    const auto& shape = value["shape"];
+    if (!shape.is_array()) throw fail(tensor + "shape is not an array");
+    std::vector<std::int64_t> dims;
+    for (const auto& d : shape) {
+      if (!d.is_number_integer()) throw fail(tensor + "shape " + shape.dump() + " is not a list of integers");
+      if (d.is_number_unsigned() && d.get<std::uint64_t>() > std::numeric_limits<std::int64_t>::max())
+        throw fail(tensor + "shape " + shape.dump() + " is too large");
+      dims.push_back(d.get<std::int64_t>());
+    }
+
+    const auto& offsets = value["data_offsets"];
+    if (!offsets.is_array() || offsets.size() != 2 || !offsets[0].is_number_unsigned() ||
+        !offsets[1].is_number_unsigned())
+      throw fail(tensor + "data_offsets " + offsets.dump() + " is not two non-negative integers");
+    const auto begin = offsets[0].get<std::uint64_t>(), end = offsets[1].get<std::uint64_t>();
+
+    const auto [expected, problem] = detail::byte_count(dims, element_size);
+    if (!problem.empty()) throw fail(tensor + problem);
+    if (begin > end)
+      throw fail(tensor + "data_offsets [" + std::to_string(begin) + ", " + std::to_string(end) +
+                 "] have begin > end");
+    if (end > data_size)
+      throw fail(tensor + "data_offsets [" + std::to_string(begin) + ", " + std::to_string(end) +
+                 "] run out of the data block, which is " + std::to_string(data_size) + " bytes");
+    if (end - begin != expected)
+      throw fail(tensor + "shape " + detail::shape_string(dims) + " of " + dtype.get<std::string>() +
+                 " expects " + std::to_string(expected) + " bytes, got " + std::to_string(end - begin) +
+                 " (data_offsets [" + std::to_string(begin) + ", " + std::to_string(end) + "])");
+    entries.push_back({{name, dtype.get<std::string>(), std::move(dims), {}}, begin, end});
+  }
+
+  // 4. The tensors tile the data block: each begins where the previous one ends.
+  std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
+    return std::pair(a.begin, a.end) < std::pair(b.begin, b.end);
+  });
+  std::uint64_t position = 0;
+  std::string previous;
+  for (const Entry& e : entries) {
+    const std::string range = "[" + std::to_string(e.begin) + ", " + std::to_string(e.end) + ")";
+    if (e.begin < position)
+      throw fail("tensor '" + e.record.name + "' at " + range + " overlaps tensor '" + previous +
+                 "', which ends at " + std::to_string(position));
+    if (e.begin > position)
+      throw fail("gap in the data block: bytes [" + std::to_string(position) + ", " +
+                 std::to_string(e.begin) + ") before tensor '" + e.record.name + "' belong to no tensor");
+    position = e.end;
+    previous = e.record.name;
+  }
+  if (position != data_size)
+    throw fail(std::to_string(data_size - position) + " trailing bytes after the last tensor (data block is " +
+               std::to_string(data_size) + " bytes, tensors end at " + std::to_string(position) + ")");
+
+  // 5. The values.
+  for (Entry& e : entries) {
+    e.record.data.resize(e.end - e.begin);
+    in.seekg(static_cast<std::streamoff>(data_start + e.begin));
+    in.read(reinterpret_cast<char*>(e.record.data.data()), static_cast<std::streamsize>(e.end - e.begin));
+    if (!in) throw fail("cannot read the data of tensor '" + e.record.name + "'");
+    file.tensors.push_back(std::move(e.record));
+  }
+  return file;
+}
+
+}  // namespace tinynet::io
