@@ -60,7 +60,7 @@ struct FitOptions {
   Index batch_size = 32;                 // Keras's default
   bool shuffle = true;                   // reshuffle the training data every epoch
   std::uint64_t seed = 42;               // shuffling order
-  int verbose = 1;                       // 0 silent, 1 and 2 one line per epoch
+  int verbose = 1;                       // 0 silent, 1 progress bar (one line per epoch off a terminal), 2 one line per epoch
   double validation_split = 0;           // last fraction of x, taken before shuffling (Keras)
   ValidationData<T> validation_data{};   // or explicit validation data
   std::vector<std::shared_ptr<Callback<T>>> callbacks{};
@@ -75,6 +75,8 @@ struct Evaluation {
   double loss = 0;
   double accuracy = 0;
 };
+
+struct SaveOptions;  // io/model_file.hpp
 
 template <typename T>
 class Sequential {
@@ -142,6 +144,13 @@ class Sequential {
   }
 
   bool compiled() const { return optimizer_ != nullptr; }
+
+  // Saves the model to a safetensors file: save_model in io/model_file.hpp (which tinynet.hpp
+  // includes), e.g. model.save("ckpt.safetensors", {.include_optimizer = true}).
+  template <typename Options = SaveOptions>
+  void save(const std::string& path, const Options& options = {}) const {
+    save_model(*this, path, options);
+  }
 
   // Trains on integer class labels (sparse_categorical_crossentropy).
   History fit(const Matrix<T>& x, const std::vector<int>& labels, FitOptions<T> options = {}) {
