@@ -5,6 +5,10 @@
 #include "models.hpp"
 
 #include <tinynet/datasets/fashion_mnist.hpp>
+#include <tinynet/metrics/classification_report.hpp>
+#include <tinynet/plot/confusion_matrix.hpp>
+#include <tinynet/plot/image_grid.hpp>
+#include <tinynet/plot/line_chart.hpp>
 #include <tinynet/io/atomic_file.hpp>
 
 #include <nlohmann/json.hpp>
@@ -12,11 +16,13 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <iomanip>
 #include <iostream>
 #include <optional>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace {
@@ -33,6 +39,14 @@ struct Options {
   long limit = 0;   // 0: all 60,000 training images
   std::string json_path;
   bool summary = false;
+  std::optional<double> validation_split;
+  std::optional<int> patience;
+  std::optional<int> kfold;
+  std::string plots_dir;
+  std::string save_path;
+  bool save_optimizer = false;
+  std::string load_path;
+  int verbose = 1;
 };
 
 const char* const usage = R"(Usage: fashion_mnist [options]
@@ -40,18 +54,28 @@ const char* const usage = R"(Usage: fashion_mnist [options]
 Trains a model of the Keras Fashion-MNIST notebook with tinynet and reports its test accuracy.
 
 Options:
-  --model NAME           model to train (default mlp); --help lists them below
+  --model NAME[,NAME..]  model(s) to train (default mlp); --help lists them below
   --epochs N             training epochs (default: the model's)
   --batch-size N         batch size (default: the model's)
   --learning-rate X      learning rate (default: the model's)
   --optimizer NAME       adam, sgd or rmsprop (default: the model's)
   --seed N               seed for initialisation and shuffling (default 42)
-  --threads N            threads for matrix products and loops (default: all cores)
+  --threads N            threads for matrix products and loops (default: the model's:
+                         1 for the MLPs, all cores for the CNNs)
   --data DIR             Fashion-MNIST directory (default: $TINYNET_DATA, else
                          /usr/share/datasets/fashion-mnist from the dataset-fashion-mnist package)
   --limit N              train on the first N training images only
   --json PATH            write the run's figures as JSON to PATH
+  --validation-split F   hold out the last fraction F of the training images (Keras semantics)
+  --patience N           EarlyStopping on val_loss with patience N, restoring the best weights
+  --kfold K              K-fold cross-validation (fresh model per fold) instead of one run
   --summary              print the model's layer table before training
+  --plots DIR            write PNG charts: training curves, confusion matrix, predictions grid,
+                         and a comparison chart (several --model names, or the k-fold folds)
+  --save PATH            save the trained model (safetensors) to PATH
+  --save-optimizer       also save the optimizer state, so that training can resume
+  --load PATH            start from a saved model: evaluate it (--epochs 0) or continue training
+  --verbose N            0 silent, 1 progress bar, 2 one line per epoch (default 1)
   --help                 this text
 )";
 
@@ -89,7 +113,7 @@ Options parse(int argc, char** argv) {
     } else if (flag == "--model") {
       o.model = value();
     } else if (flag == "--epochs") {
-      o.epochs = parse_number<int>(flag, value(), 1, 100000);
+      o.epochs = parse_number<int>(flag, value(), 0, 100000);
     } else if (flag == "--batch-size") {
       o.batch_size = parse_number<long>(flag, value(), 1, 1000000);
     } else if (flag == "--learning-rate") {
@@ -110,6 +134,22 @@ Options parse(int argc, char** argv) {
       o.json_path = value();
     } else if (flag == "--summary") {
       o.summary = true;
+    } else if (flag == "--validation-split") {
+      o.validation_split = parse_number<double>(flag, value(), 0.0, 0.99);
+    } else if (flag == "--patience") {
+      o.patience = parse_number<int>(flag, value(), 0, 100000);
+    } else if (flag == "--kfold") {
+      o.kfold = parse_number<int>(flag, value(), 2, 100);
+    } else if (flag == "--plots") {
+      o.plots_dir = value();
+    } else if (flag == "--save") {
+      o.save_path = value();
+    } else if (flag == "--save-optimizer") {
+      o.save_optimizer = true;
+    } else if (flag == "--load") {
+      o.load_path = value();
+    } else if (flag == "--verbose") {
+      o.verbose = parse_number<int>(flag, value(), 0, 2);
     } else {
       fail("unknown option '" + flag + "'");
     }
@@ -117,11 +157,189 @@ Options parse(int argc, char** argv) {
   return o;
 }
 
-int run(const Options& options) {
+std::vector<std::string> split_names(const std::string& list) {
+  std::vector<std::string> names;
+  std::stringstream in(list);
+  for (std::string name; std::getline(in, name, ',');)
+    if (!name.empty()) names.push_back(name);
+  return names;
+}
+
+nlohmann::json epochs_json(const tinynet::History& history) {
+  nlohmann::json rows = nlohmann::json::array();
+  for (const tinynet::EpochLog& e : history.epochs) {
+    nlohmann::json row{{"epoch", e.epoch}, {"loss", e.loss}, {"accuracy", e.accuracy}, {"seconds", e.seconds},
+                       {"learning_rate", e.learning_rate}};
+    if (e.val_loss) {
+      row["val_loss"] = *e.val_loss;
+      row["val_accuracy"] = *e.val_accuracy;
+    }
+    rows.push_back(row);
+  }
+  return rows;
+}
+
+std::vector<std::string> class_names() {
+  const auto& names = tinynet::datasets::fashion_mnist_class_names();
+  return {names.begin(), names.end()};
+}
+
+// Fit settings of a recipe, with the command line's overrides.
+tinynet::FitOptions<float> fit_options(const fashion_mnist::Recipe& recipe, const Options& options,
+                                       const tinynet::datasets::FashionMnist& data, int epochs) {
+  tinynet::FitOptions<float> fit{.epochs = epochs,
+                                 .batch_size = options.batch_size.value_or(recipe.batch_size),
+                                 .seed = options.seed,
+                                 .verbose = options.verbose};
+  fit.validation_split = options.validation_split.value_or(recipe.validation_split);
+  if (fit.validation_split == 0 && recipe.validate_on_test)
+    fit.validation_data = {.x = &data.test.images, .labels = &data.test.labels};
+  const int patience = options.patience.value_or(recipe.patience);
+  if (patience > 0)
+    fit.callbacks.push_back(std::make_shared<tinynet::EarlyStopping<float>>(
+        tinynet::EarlyStoppingOptions{.monitor = "val_loss", .patience = patience, .restore_best_weights = true}));
+  if (recipe.customize) recipe.customize(fit, epochs);
+  return fit;
+}
+
+struct RunResult {
+  tinynet::History history;
+  nlohmann::json json;
+};
+
+// K-fold cross-validation of a recipe on the training images.
+RunResult run_kfold(const fashion_mnist::Recipe& recipe, const Options& options,
+                    const tinynet::datasets::FashionMnist& data, int folds) {
+  const int epochs = options.epochs.value_or(recipe.epochs);
+  const std::string optimizer_name = options.optimizer.value_or(recipe.optimizer);
+  const double learning_rate = options.learning_rate.value_or(recipe.learning_rate);
+  tinynet::FitOptions<float> fit = fit_options(recipe, options, data, epochs);
+  fit.validation_split = 0;  // each fold validates on its held-out part
+  fit.validation_data = {};
+  std::cout << "Model " << recipe.name << ": " << folds << "-fold cross-validation on "
+            << data.train.images.cols() << " images, " << epochs << " epochs per fold\n";
+  int built = 0;
+  auto make_model = [&] {
+    fashion_mnist::Model m = recipe.build(options.seed + static_cast<std::uint64_t>(built++));
+    m.compile(fashion_mnist::make_optimizer(optimizer_name, learning_rate),
+              tinynet::SparseCategoricalCrossentropy::name, true);
+    return m;
+  };
+  const auto start = std::chrono::steady_clock::now();
+  const tinynet::CrossValidationResult cv =
+      tinynet::cross_validate(make_model, data.train.images, data.train.labels,
+                              tinynet::KFoldOptions{.folds = folds, .shuffle = true, .seed = 42}, fit);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  RunResult result;
+  result.json["model"] = recipe.name;
+  result.json["kfold"] = folds;
+  result.json["folds"] = nlohmann::json::array();
+  std::vector<std::pair<std::string, tinynet::History>> curves;
+  for (const auto& fold : cv.folds) {
+    std::cout << std::fixed << std::setprecision(4) << "Fold " << fold.fold << ": accuracy "
+              << fold.evaluation.accuracy << "  loss " << fold.evaluation.loss << '\n';
+    result.json["folds"].push_back({{"fold", fold.fold}, {"accuracy", fold.evaluation.accuracy},
+                                    {"loss", fold.evaluation.loss}, {"epochs", epochs_json(fold.history)}});
+    curves.emplace_back("fold " + std::to_string(fold.fold), fold.history);
+  }
+  std::cout << "Cross-validation accuracy: " << cv.mean_accuracy << " ± " << cv.std_accuracy << "  loss "
+            << cv.mean_loss << " ± " << cv.std_loss << std::setprecision(2) << "  (" << seconds << " s)\n";
+  result.json["mean_accuracy"] = cv.mean_accuracy;
+  result.json["std_accuracy"] = cv.std_accuracy;
+  result.json["mean_loss"] = cv.mean_loss;
+  result.json["std_loss"] = cv.std_loss;
+  result.json["train_seconds"] = seconds;
+  if (!options.plots_dir.empty()) {
+    const std::string path = options.plots_dir + "/" + recipe.name + "-folds.png";
+    tinynet::plot::compare_runs(curves, "val_accuracy", path, recipe.name + ": validation accuracy per fold");
+    std::cout << "Wrote " << path << '\n';
+  }
+  return result;
+}
+
+// One ordinary run: train (or load), evaluate on the test set, report, plot, save.
+RunResult run_one(const fashion_mnist::Recipe& recipe, const Options& options,
+                  const tinynet::datasets::FashionMnist& data) {
   using Clock = std::chrono::steady_clock;
-  const auto program_start = Clock::now();
-  fashion_mnist::Recipe recipe = fashion_mnist::find_recipe(options.model);
-  if (options.threads > 0) tinynet::set_num_threads(options.threads);
+  const int epochs = options.epochs.value_or(recipe.epochs);
+  const std::string optimizer_name = options.optimizer.value_or(recipe.optimizer);
+  const double learning_rate = options.learning_rate.value_or(recipe.learning_rate);
+  tinynet::FitOptions<float> fit = fit_options(recipe, options, data, epochs);
+
+  fashion_mnist::Model model = recipe.build(options.seed);
+  if (!options.load_path.empty()) {
+    model = tinynet::load_model<float>(options.load_path);
+    std::cout << "Loaded " << options.load_path << '\n';
+  }
+  if (!model.compiled())
+    model.compile(fashion_mnist::make_optimizer(optimizer_name, learning_rate),
+                  tinynet::SparseCategoricalCrossentropy::name, true);
+  std::cout << "Model " << recipe.name << ": " << recipe.description << "\n"
+            << "Training on " << data.train.images.cols() << " images, " << epochs << " epochs, batch "
+            << fit.batch_size << ", " << optimizer_name << " lr " << std::defaultfloat << model.optimizer().learning_rate << ", "
+            << tinynet::num_threads() << " thread(s)\n";
+  if (options.summary) model.summary();
+
+  const auto train_start = Clock::now();
+  RunResult result;
+  if (epochs > 0) result.history = model.fit(data.train.images, data.train.labels, fit);
+  const double train_seconds = std::chrono::duration<double>(Clock::now() - train_start).count();
+  const tinynet::Evaluation test = model.evaluate(data.test.images, data.test.labels);
+
+  // Inference throughput: the whole test set in batches of 10,000, best of three.
+  double best_inference = 1e30;
+  tinynet::Matrix<float> probabilities;
+  for (int i = 0; i < 3; ++i) {
+    const auto t0 = Clock::now();
+    probabilities = model.predict(data.test.images, 10000);
+    best_inference = std::min(best_inference, std::chrono::duration<double>(Clock::now() - t0).count());
+  }
+  const double images_per_second = static_cast<double>(data.test.images.cols()) / best_inference;
+  const std::vector<int> predicted = tinynet::argmax_columns(probabilities);
+  const tinynet::ClassificationReport report(data.test.labels, predicted, 10, class_names());
+
+  if (result.history.stopped_epoch > 0)
+    std::cout << "EarlyStopping stopped training after epoch " << result.history.stopped_epoch << '\n';
+  std::cout << '\n' << report.to_string({}, 4) << '\n';
+  std::cout << std::fixed << std::setprecision(4) << "Test loss: " << test.loss << "  Test accuracy: " << test.accuracy
+            << std::setprecision(2) << "  (training " << train_seconds << " s)\n"
+            << std::setprecision(0) << "Inference: " << images_per_second << " images/s\n";
+
+  result.json["model"] = recipe.name;
+  result.json["epochs"] = epochs_json(result.history);
+  result.json["stopped_epoch"] = result.history.stopped_epoch;
+  result.json["test_loss"] = test.loss;
+  result.json["test_accuracy"] = test.accuracy;
+  result.json["train_seconds"] = train_seconds;
+  result.json["threads"] = tinynet::num_threads();
+  result.json["inference_images_per_second"] = images_per_second;
+  result.json["classification_report"] = report.to_json();
+
+  if (!options.plots_dir.empty()) {
+    const std::string prefix = options.plots_dir + "/" + recipe.name;
+    if (!result.history.epochs.empty())
+      tinynet::plot::training_curves(result.history, prefix + "-training.png", recipe.name + ": training history");
+    tinynet::plot::confusion_matrix(report.confusion(), class_names(), prefix + "-confusion.png",
+                                    recipe.name + ": confusion matrix (test set)");
+    tinynet::plot::image_grid(data.test.images, 28, 28, predicted, data.test.labels, class_names(),
+                              prefix + "-predictions.png",
+                              {.columns = 6, .scale = 3, .max_images = 24, .indices = {},
+                               .title = recipe.name + ": test images, predicted / true"});
+    std::cout << "Wrote " << prefix << "-{training,confusion,predictions}.png\n";
+  }
+  if (!options.save_path.empty()) {
+    model.save(options.save_path, tinynet::SaveOptions{.include_optimizer = options.save_optimizer});
+    std::cout << "Saved " << options.save_path << '\n';
+  }
+  return result;
+}
+
+int run(const Options& options) {
+  const auto program_start = std::chrono::steady_clock::now();
+  std::vector<fashion_mnist::Recipe> recipes;
+  for (const std::string& name : split_names(options.model)) recipes.push_back(fashion_mnist::find_recipe(name));
+  if (recipes.empty()) fail("--model needs at least one name");
+  if (!options.plots_dir.empty()) std::filesystem::create_directories(options.plots_dir);
 
   auto data = tinynet::datasets::load_fashion_mnist(options.data_dir);
   if (options.limit > 0 && options.limit < data.train.images.cols()) {
@@ -129,61 +347,26 @@ int run(const Options& options) {
     data.train.labels.resize(static_cast<std::size_t>(options.limit));
   }
 
-  const int epochs = options.epochs.value_or(recipe.epochs);
-  const std::string optimizer_name = options.optimizer.value_or(recipe.optimizer);
-  const double learning_rate = options.learning_rate.value_or(recipe.learning_rate);
-  tinynet::FitOptions<float> fit{.epochs = epochs,
-                                 .batch_size = options.batch_size.value_or(recipe.batch_size),
-                                 .seed = options.seed};
-  if (recipe.customize) recipe.customize(fit, epochs);
-
-  fashion_mnist::Model model = recipe.build(options.seed);
-  model.compile(fashion_mnist::make_optimizer(optimizer_name, learning_rate),
-                tinynet::SparseCategoricalCrossentropy::name, true);
-  std::cout << "Model " << recipe.name << ": " << recipe.description << "\n"
-            << "Training on " << data.train.images.cols() << " images, " << epochs << " epochs, batch "
-            << fit.batch_size << ", " << optimizer_name << " lr " << learning_rate << ", "
-            << tinynet::num_threads() << " thread(s)\n";
-  if (options.summary) model.summary();
-
-  const auto train_start = Clock::now();
-  const tinynet::History history = model.fit(data.train.images, data.train.labels, fit);
-  const double train_seconds = std::chrono::duration<double>(Clock::now() - train_start).count();
-  const tinynet::Evaluation test = model.evaluate(data.test.images, data.test.labels);
-
-  // Inference throughput: the whole test set in batches of 10,000, best of three.
-  double best_inference = 1e30;
-  for (int i = 0; i < 3; ++i) {
-    const auto t0 = Clock::now();
-    const tinynet::Matrix<float> probabilities = model.predict(data.test.images, 10000);
-    best_inference = std::min(best_inference, std::chrono::duration<double>(Clock::now() - t0).count());
+  nlohmann::json runs = nlohmann::json::array();
+  std::vector<std::pair<std::string, tinynet::History>> histories;
+  for (const auto& recipe : recipes) {
+    const int threads = options.threads > 0 ? options.threads : recipe.threads;
+    tinynet::set_num_threads(threads > 0 ? threads : static_cast<int>(std::thread::hardware_concurrency()));
+    const int folds = options.kfold.value_or(recipe.kfold);
+    RunResult r = folds > 1 ? run_kfold(recipe, options, data, folds) : run_one(recipe, options, data);
+    runs.push_back(r.json);
+    if (!r.history.epochs.empty()) histories.emplace_back(recipe.name, r.history);
   }
-  const double images_per_second = static_cast<double>(data.test.images.cols()) / best_inference;
-
-  std::cout << std::fixed << std::setprecision(4) << "Test loss: " << test.loss << "  Test accuracy: " << test.accuracy
-            << std::setprecision(2) << "  (training " << train_seconds << " s, whole run "
-            << std::chrono::duration<double>(Clock::now() - program_start).count() << " s)\n"
-            << std::setprecision(0) << "Inference: " << images_per_second << " images/s\n";
+  if (!options.plots_dir.empty() && histories.size() > 1) {
+    const std::string path = options.plots_dir + "/comparison.png";
+    tinynet::plot::compare_runs(histories, "accuracy", path, "Training accuracy comparison");
+    std::cout << "Wrote " << path << '\n';
+  }
+  std::cout << std::fixed << std::setprecision(2) << "Whole run: "
+            << std::chrono::duration<double>(std::chrono::steady_clock::now() - program_start).count() << " s\n";
 
   if (!options.json_path.empty()) {
-    nlohmann::json j;
-    j["model"] = recipe.name;
-    j["epochs"] = nlohmann::json::array();
-    for (const tinynet::EpochLog& e : history.epochs) {
-      nlohmann::json row{{"epoch", e.epoch}, {"loss", e.loss}, {"accuracy", e.accuracy}, {"seconds", e.seconds},
-                         {"learning_rate", e.learning_rate}};
-      if (e.val_loss) {
-        row["val_loss"] = *e.val_loss;
-        row["val_accuracy"] = *e.val_accuracy;
-      }
-      j["epochs"].push_back(row);
-    }
-    j["test_loss"] = test.loss;
-    j["test_accuracy"] = test.accuracy;
-    j["train_seconds"] = train_seconds;
-    j["threads"] = tinynet::num_threads();
-    j["inference_images_per_second"] = images_per_second;
-    j["stopped_epoch"] = history.stopped_epoch;
+    nlohmann::json j = runs.size() == 1 ? runs[0] : nlohmann::json{{"runs", runs}};
     tinynet::io::write_file_atomically(options.json_path, [&](std::ostream& out) { out << j.dump(2) << '\n'; });
     std::cout << "Wrote " << options.json_path << '\n';
   }

@@ -27,6 +27,10 @@ struct Recipe {
   bool validate_on_test = false; // Keras's validation_data=(x_test, y_test)
   int patience = 0;              // EarlyStopping(monitor=val_loss) when > 0
   int kfold = 0;                 // k-fold cross-validation when > 1
+  // Threads when --threads is not given; 0: all cores. The MLPs' matrix products are too small
+  // to gain from a second thread (PyTorch is fastest at one thread on them too), and on a
+  // shared machine a second thread that waits for a busy core slows every product down.
+  int threads = 1;
   // Extra fit settings (callbacks, schedules, augmentation), given the final epoch count.
   std::function<void(tinynet::FitOptions<float>&, int epochs)> customize{};
 };
@@ -51,6 +55,135 @@ inline std::vector<Recipe> recipes() {
                    Model m({784}, seed);
                    m.add<Dense>(128).add<ReLU>().add<Dense>(10).add<Softmax>();
                    return m;
+                 }});
+
+  // Dense(256, relu) → BN → Dropout 0.5 → Dense(128, relu) → BN → Dropout 0.5 → Dense(10);
+  // SGD (Keras's default lr 0.01), batch 32 (Keras's default), validation_split 0.2,
+  // EarlyStopping(monitor val_loss, patience 5), up to 50 epochs.
+  all.push_back({.name = "mlp-bn-dropout",
+                 .description = "256-128 MLP + BatchNorm + Dropout 0.5, SGD, EarlyStopping(patience 5) on a 20% "
+                                "validation split, up to 50 epochs",
+                 .build = [](std::uint64_t seed) {
+                   Model m({784}, seed);
+                   m.add<Dense>(256).add<ReLU>().add<BatchNormalization>().add<Dropout>(0.5);
+                   m.add<Dense>(128).add<ReLU>().add<BatchNormalization>().add<Dropout>(0.5);
+                   m.add<Dense>(10).add<Softmax>();
+                   return m;
+                 },
+                 .optimizer = "sgd",
+                 .learning_rate = 0.01,
+                 .epochs = 50,
+                 .batch_size = 32,
+                 .validation_split = 0.2,
+                 .patience = 5});
+
+  // Dense(128, relu) → Dropout 0.3 → Dense(64, relu) → Dropout 0.3 → Dense(10); RMSprop,
+  // batch 32, 5-fold cross-validation (KFold shuffle, seed 42), a fresh model per fold.
+  all.push_back({.name = "mlp-kfold",
+                 .description = "128-64 MLP + Dropout 0.3, RMSprop, batch 32, 10 epochs per fold, 5-fold "
+                                "cross-validation",
+                 .build = [](std::uint64_t seed) {
+                   Model m({784}, seed);
+                   m.add<Dense>(128).add<ReLU>().add<Dropout>(0.3);
+                   m.add<Dense>(64).add<ReLU>().add<Dropout>(0.3);
+                   m.add<Dense>(10).add<Softmax>();
+                   return m;
+                 },
+                 .optimizer = "rmsprop",
+                 .batch_size = 32,
+                 .kfold = 5});
+
+  // The exercise models: 512-256-128, each Dense(relu) → BN → Dropout, Adam 1e-3, batch 64,
+  // 20 epochs, validation_data = the test set; optionally l2(0.001) on every hidden kernel.
+  auto deep = [](double dropout, double l2) {
+    return [dropout, l2](std::uint64_t seed) {
+      Model m({784}, seed);
+      for (Index units : {512, 256, 128})
+        m.add<Dense>(units, DenseOptions{.kernel_regularizer = L2(l2)})
+            .add<ReLU>()
+            .add<BatchNormalization>()
+            .add<Dropout>(dropout);
+      m.add<Dense>(10).add<Softmax>();
+      return m;
+    };
+  };
+  all.push_back({.name = "mlp-deep",
+                 .description = "512-256-128 MLP + BatchNorm + Dropout 0.3, Adam 1e-3, batch 64, 20 epochs, "
+                                "validated on the test set",
+                 .build = deep(0.3, 0),
+                 .epochs = 20,
+                 .validate_on_test = true});
+  all.push_back({.name = "mlp-deep-l2",
+                 .description = "mlp-deep with l2(0.001) on every hidden layer's kernel",
+                 .build = deep(0.3, 0.001),
+                 .epochs = 20,
+                 .validate_on_test = true});
+  all.push_back({.name = "mlp-deep-dropout05",
+                 .description = "mlp-deep with Dropout 0.5",
+                 .build = deep(0.5, 0),
+                 .epochs = 20,
+                 .validate_on_test = true});
+
+  // tinynet's strongest MLP within 5 minutes on 2 cores: wider layers, BatchNorm, Dropout,
+  // light augmentation (random 1-pixel shifts and horizontal flips) and a cosine learning-rate decay.
+  all.push_back({.name = "mlp-best",
+                 .description = "1024-512-256 MLP + BatchNorm + Dropout 0.3, Adam with cosine decay, shift/flip "
+                                "augmentation, 30 epochs",
+                 .build = [](std::uint64_t seed) {
+                   Model m({784}, seed);
+                   for (Index units : {1024, 512, 256})
+                     m.add<Dense>(units).add<ReLU>().add<BatchNormalization>().add<Dropout>(0.3);
+                   m.add<Dense>(10).add<Softmax>();
+                   return m;
+                 },
+                 .epochs = 30,
+                 .batch_size = 128,
+                 .validate_on_test = true,
+                 .customize = [](FitOptions<float>& fit, int epochs) {
+                   fit.callbacks.push_back(std::make_shared<LearningRateScheduler<float>>(cosine_decay(1e-3, epochs)));
+                   fit.augment = augment::RandomShiftAndFlip{.image_shape = {28, 28, 1}, .max_shift = 1,
+                                                             .horizontal_flip = true};
+                 }});
+
+  // The notebook's CNN: Conv(32, 3×3, relu) → MaxPool 2 → Conv(64, 3×3, relu) → MaxPool 2 →
+  // Flatten → Dense(64, relu) → Dense(10); Adam, batch 64, 10 epochs, validation_split 0.2.
+  all.push_back({.name = "cnn",
+                 .description = "the notebook's CNN (Conv32-Pool-Conv64-Pool-Dense64), Adam, batch 64, 10 epochs, "
+                                "20% validation split",
+                 .build = [](std::uint64_t seed) {
+                   Model m({28, 28, 1}, seed);
+                   m.add<Conv2D>(32, 3).add<ReLU>().add<MaxPooling2D>(2);
+                   m.add<Conv2D>(64, 3).add<ReLU>().add<MaxPooling2D>(2);
+                   m.add<Flatten>().add<Dense>(64).add<ReLU>().add<Dense>(10).add<Softmax>();
+                   return m;
+                 },
+                 .validation_split = 0.2,
+                 .threads = 0});
+
+  // tinynet's strongest CNN within 15 minutes on 2 cores: two conv blocks with BatchNorm,
+  // Dropout, shift/flip augmentation and a cosine learning-rate decay.
+  all.push_back({.name = "cnn-best",
+                 .description = "Conv32-BN-Conv32-BN-Pool-Drop, Conv64-BN-Conv64-BN-Pool-Drop, Dense256-BN-Drop; "
+                                "Adam + cosine decay, shift/flip augmentation, 15 epochs",
+                 .build = [](std::uint64_t seed) {
+                   Model m({28, 28, 1}, seed);
+                   const Conv2DOptions same{.padding = Padding::same};
+                   m.add<Conv2D>(32, 3, same).add<ReLU>().add<BatchNormalization>();
+                   m.add<Conv2D>(32, 3).add<ReLU>().add<BatchNormalization>().add<MaxPooling2D>(2).add<Dropout>(0.25);
+                   m.add<Conv2D>(64, 3, same).add<ReLU>().add<BatchNormalization>();
+                   m.add<Conv2D>(64, 3).add<ReLU>().add<BatchNormalization>().add<MaxPooling2D>(2).add<Dropout>(0.25);
+                   m.add<Flatten>().add<Dense>(256).add<ReLU>().add<BatchNormalization>().add<Dropout>(0.4);
+                   m.add<Dense>(10).add<Softmax>();
+                   return m;
+                 },
+                 .epochs = 15,
+                 .batch_size = 64,
+                 .validate_on_test = true,
+                 .threads = 0,
+                 .customize = [](FitOptions<float>& fit, int epochs) {
+                   fit.callbacks.push_back(std::make_shared<LearningRateScheduler<float>>(cosine_decay(2e-3, epochs)));
+                   fit.augment = augment::RandomShiftAndFlip{.image_shape = {28, 28, 1}, .max_shift = 2,
+                                                             .horizontal_flip = true};
                  }});
   return all;
 }
