@@ -3,8 +3,10 @@
 checks every rule of the format, and compares the tensors with the values the C++ writer
 recorded (tests/safetensors_writer_main.cpp):
 
-    safetensors_check.py FILE.safetensors EXPECTED.json
+    safetensors_check.py FILE.safetensors EXPECTED.json [--shape NAME=D0,D1,...]...
 
+Each --shape also requires tensor NAME to have exactly that shape (a tinynet model file's
+documented shapes, see tests/model_file.cmake).
 Exit 0: the file is valid and holds the expected values. Exit 1: it is not (the reason is
 printed). Exit 77: numpy is not installed, so nothing was checked (ctest reports "skipped").
 If the `safetensors` package happens to be installed, its numpy loader is checked as well.
@@ -93,9 +95,15 @@ def compare(name, array, spec):
 
 
 def main():
-    if len(sys.argv) != 3:
-        fail("usage: safetensors_check.py FILE.safetensors EXPECTED.json")
-    path, expected_path = sys.argv[1], sys.argv[2]
+    args = sys.argv[1:]
+    shapes = {}
+    while len(args) > 2 and args[-2] == "--shape":
+        name, _, dims = args[-1].partition("=")
+        shapes[name] = [int(d) for d in dims.split(",") if d]
+        args = args[:-2]
+    if len(args) != 2:
+        fail("usage: safetensors_check.py FILE.safetensors EXPECTED.json [--shape NAME=D0,D1,...]...")
+    path, expected_path = args
     with open(expected_path, encoding="utf-8") as f:
         expected = json.load(f)
 
@@ -106,7 +114,13 @@ def main():
         fail(f"tensors {sorted(tensors)}, expected {sorted(expected['tensors'])}")
     for name, spec in expected["tensors"].items():
         compare(name, tensors[name], spec)
-    print(f"numpy reader: OK, {len(tensors)} tensors and {len(metadata)} metadata keys match")
+    for name, shape in shapes.items():
+        if name not in tensors:
+            fail(f"{name}: no such tensor (expected shape {shape})")
+        if list(tensors[name].shape) != shape:
+            fail(f"{name}: shape {list(tensors[name].shape)}, documented {shape}")
+    print(f"numpy reader: OK, {len(tensors)} tensors and {len(metadata)} metadata keys match"
+          + (f", {len(shapes)} documented shapes hold" if shapes else ""))
 
     try:
         from safetensors.numpy import load_file
