@@ -32,7 +32,7 @@ TEST_CASE("SGD: w ← w − lr·g", "[optimizer][sgd]") {
   CHECK(p.w(1) == Catch::Approx(-1.975).margin(tight));  // −2 + 0.1·0.25
 }
 
-TEST_CASE("SGD with momentum: v ← μv − lr·g; w ← w + v", "[optimizer][sgd]") {
+TEST_CASE("SGD with momentum: v ← μv − lr·g, then w ← w + v", "[optimizer][sgd]") {
   OneParameter p;
   tinynet::SGD<double> sgd({.learning_rate = 0.1, .momentum = 0.9});
   sgd.step(p.params);  // v = (−0.05, 0.025)          w = (0.95, −1.975)
@@ -89,7 +89,7 @@ TEST_CASE("Adam counts one step per step, not one per tensor", "[optimizer][adam
   CHECK(adam.iterations == 3);
 }
 
-TEST_CASE("RMSprop: v ← ρv + (1−ρ)g²; w ← w − lr·g/√(v+ε)", "[optimizer][rmsprop]") {
+TEST_CASE("RMSprop: v ← ρv + (1−ρ)g², then w ← w − lr·g/√(v+ε)", "[optimizer][rmsprop]") {
   OneParameter p;
   tinynet::RMSprop<double> rmsprop;  // lr 1e-3, ρ 0.9, ε 1e-7
   rmsprop.step(p.params);

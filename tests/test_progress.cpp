@@ -85,7 +85,7 @@ TEST_CASE("Progress: time per step in us, ms or s, whichever reads at least 1", 
   CHECK(format_step_time(2.4) == "2s/step");
 }
 
-TEST_CASE("Progress: metrics have 4 decimals, small ones scientific; counts are right-aligned", "[progress]") {
+TEST_CASE("Progress: metrics have 4 decimals, small ones scientific, counts are right-aligned", "[progress]") {
   using namespace tinynet::detail;
   CHECK(format_metric(0.46641) == "0.4664");
   CHECK(format_metric(1.5) == "1.5000");

@@ -180,6 +180,10 @@ class Sequential {
   Matrix<T> predict(const Matrix<T>& x, Index batch_size = 1024) {
     check_input(x, "predict");
     Matrix<T> out(output_shape().size(), x.cols());
+    if (x.cols() <= batch_size) {  // one batch: no need to copy it first
+      out = forward(x, Mode::inference);
+      return out;
+    }
     for (Index start = 0; start < x.cols(); start += batch_size) {
       const Index n = std::min(batch_size, x.cols() - start);
       batch_x_ = x.middleCols(start, n);

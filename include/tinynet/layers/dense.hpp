@@ -59,16 +59,18 @@ class Dense : public Layer<T> {
     return this->output_shape_;
   }
 
-  const Matrix<T>& forward(const Matrix<T>& x, Mode) override {
+  const Matrix<T>& forward(const Matrix<T>& x, Mode mode) override {
     this->check_forward(x);
-    X = x;                                   // kept for dW = dY · Xᵀ
-    Y.noalias() = W * X;                     // Y = W · X
+    if (mode == Mode::training) X = x;       // kept for dW = dY · Xᵀ (inference needs no copy)
+    Y.noalias() = W * x;                     // Y = W · X
     Y.colwise() += b.col(0);                 //   + b
     return Y;
   }
 
   const Matrix<T>& backward(const Matrix<T>& dy) override {
     this->check_backward(Y, dy);
+    if (X.cols() != dy.cols())
+      throw std::logic_error("Dense::backward: the last forward was not in training mode");
     dW.noalias() += dy * X.transpose();      // dL/dW = dY · Xᵀ
     db.noalias() += dy.rowwise().sum();      // dL/db = Σ_n dY[:, n]
     if (this->compute_input_gradient)
@@ -103,7 +105,7 @@ class Dense : public Layer<T> {
   Index units_;
   Index declared_inputs_ = 0;  // 0: take whatever the layer before outputs
   DenseOptions options_;
-  Matrix<T> X;   // (in × N)  input of the last forward, used by backward
+  Matrix<T> X;   // (in × N)  input of the last training-mode forward, used by backward
   Matrix<T> Y;   // (out × N) output
   Matrix<T> dX;  // (in × N)  dL/dX
 };
