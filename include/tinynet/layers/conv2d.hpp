@@ -1,0 +1,279 @@
+// 2-D convolution (Keras's Conv2D), computed as im2col followed by one matrix product.
+//
+// Shapes. A sample is an image of H rows, W columns and C channels, stored channels-last: the
+// value at (row i, column j, channel c) is entry (i·W + j)·C + c of the sample's column.
+//
+//   x : (H·W·C_in × N)                   input batch
+//   y : (H_out·W_out·C_out × N)          output batch, channels-last again
+//   W : (C_out × K),  K = k·k·C_in       the kernel; column (ky·k + kx)·C_in + c holds the
+//                                        weights that multiply x[· + ky, · + kx, c]
+//   b : (C_out × 1)                      one bias per filter
+//
+// Read column-major, W's memory is Keras's kernel tensor (k, k, C_in, C_out) read row-major,
+// so a Keras kernel can be copied into W as it is.
+//
+// Forward, for output pixel (oy, ox) and filter f, with stride s:
+//
+//   y[oy, ox, f] = b[f] + Σ_{ky, kx, c} W[f, (ky·k + kx)·C_in + c] · x[oy·s + ky − p_top, ox·s + kx − p_left, c]
+//
+// where x is 0 outside the image (zero padding). Padding follows TensorFlow:
+//
+//   valid:  H_out = ⌊(H − k)/s⌋ + 1,  no padding
+//   same:   H_out = ⌈H/s⌉,  P = max((H_out − 1)·s + k − H, 0) rows of zeros in all,
+//           p_top = ⌊P/2⌋ above and P − p_top below (the odd one goes at the bottom)
+//   (and the same with W, p_left and p_right for the columns)
+//
+// im2col. Number the output pixels of the whole batch m = (n·H_out + oy)·W_out + ox,
+// M = N·H_out·W_out of them, and copy the k·k·C_in input values pixel m sees into column m of
+//
+//   cols : (K × M),   cols[(ky·k + kx)·C_in + c, m] = x_n[oy·s + ky − p_top, ox·s + kx − p_left, c]
+//
+// Then the whole layer is one product:
+//
+//   Y = W · cols + b·1ᵀ            Y : (C_out × M)
+//
+// Layout trick: Y is column-major with the filter varying fastest, then ox, oy, n — which is
+// exactly the memory of the channels-last output y (H_out·W_out·C_out × N). So y is Y read
+// through a different shape (an Eigen::Map); nothing is transposed or copied. In channels-last
+// order, a kernel row (k pixels × C_in channels) is also contiguous in x, so im2col is k copies
+// of k·C_in values per output pixel.
+//
+// Backward, given dy = dL/dy, read as dY (C_out × M) the same way:
+//
+//   dL/dW = dY · colsᵀ          (C_out × K)   Y = W·cols is a matrix product: the usual rule
+//   dL/db = Σ_m dY[:, m] = dY·1 (C_out × 1)   b is added to every column m of Y
+//   dL/dcols = Wᵀ · dY          (K × M)
+//   dL/dx = col2im(dL/dcols)    (H·W·C_in × N)
+//
+// im2col is a linear map that copies each input value into every column that sees it
+// (cols = G·x with G a 0/1 matrix), so its derivative is the transpose Gᵀ: col2im adds every
+// copy's gradient back into the value it came from,
+//
+//   dx_n[i, j, c] = Σ over (oy, ox, ky, kx) with oy·s + ky − p_top = i and ox·s + kx − p_left = j
+//                     of dcols[(ky·k + kx)·C_in + c, m(n, oy, ox)]
+//
+// (copies of padding zeros have no source; their gradient is dropped).
+//
+// Threads: im2col and col2im loop over the samples with OpenMP (each sample reads and writes
+// only its own slices); the three products are Eigen's, which threads them itself.
+#pragma once
+
+#include "../initializers.hpp"
+#include "layer.hpp"
+
+#include <algorithm>
+
+namespace tinynet {
+
+enum class Padding { valid, same };
+
+inline std::string to_string(Padding padding) { return padding == Padding::same ? "same" : "valid"; }
+
+inline Padding padding_from_string(const std::string& name) {
+  if (name == "valid") return Padding::valid;
+  if (name == "same") return Padding::same;
+  throw std::invalid_argument("unknown padding '" + name + "' (expected valid or same)");
+}
+
+struct Conv2DOptions {
+  Index stride = 1;                                               // Keras's strides, both directions
+  Padding padding = Padding::valid;                               // Keras's default
+  bool use_bias = true;
+  Initializer kernel_initializer = Initializer::glorot_uniform;   // Keras's default; he_uniform suits ReLU
+  Regularizer kernel_regularizer{};
+};
+
+template <typename T>
+class Conv2D : public Layer<T> {
+ public:
+  // Conv2D(filters, kernel_size): `filters` (C_out) kernels of k × k × C_in, C_in taken from the input.
+  Conv2D(Index filters, Index kernel_size, Conv2DOptions options = {})
+      : filters_(filters), k_(kernel_size), options_(options) {
+    if (filters <= 0) throw std::invalid_argument("Conv2D: filters must be positive, got " + std::to_string(filters));
+    if (kernel_size <= 0)
+      throw std::invalid_argument("Conv2D: kernel_size must be positive, got " + std::to_string(kernel_size));
+    if (options.stride <= 0)
+      throw std::invalid_argument("Conv2D: stride must be positive, got " + std::to_string(options.stride));
+  }
+
+  std::string type() const override { return "Conv2D"; }
+
+  Shape build(const Shape& input_shape, std::uint64_t seed) override {
+    if (input_shape.rank() != 3)
+      throw std::invalid_argument("Conv2D expects an image input (height, width, channels), got shape " +
+                                  input_shape.to_string());
+    H_ = input_shape[0];
+    W_ = input_shape[1];
+    C_in_ = input_shape[2];
+    const Index s = options_.stride;
+    if (options_.padding == Padding::valid) {
+      if (H_ < k_ || W_ < k_)
+        throw std::invalid_argument("Conv2D: a " + std::to_string(k_) + "×" + std::to_string(k_) +
+                                    " kernel with valid padding needs an image of at least that size, got " +
+                                    input_shape.to_string());
+      H_out_ = (H_ - k_) / s + 1;
+      W_out_ = (W_ - k_) / s + 1;
+      pad_top_ = pad_left_ = 0;
+    } else {
+      H_out_ = (H_ + s - 1) / s;
+      W_out_ = (W_ + s - 1) / s;
+      pad_top_ = std::max<Index>((H_out_ - 1) * s + k_ - H_, 0) / 2;
+      pad_left_ = std::max<Index>((W_out_ - 1) * s + k_ - W_, 0) / 2;
+    }
+    K_ = k_ * k_ * C_in_;
+    W.resize(filters_, K_);
+    initialize(W, options_.kernel_initializer, K_, k_ * k_ * filters_, seed);
+    dW = Matrix<T>::Zero(filters_, K_);
+    b = Matrix<T>::Zero(options_.use_bias ? filters_ : 0, 1);
+    db = Matrix<T>::Zero(options_.use_bias ? filters_ : 0, 1);
+    this->input_shape_ = input_shape;
+    this->output_shape_ = Shape{H_out_, W_out_, filters_};
+    return this->output_shape_;
+  }
+
+  const Matrix<T>& forward(const Matrix<T>& x, Mode) override {
+    this->check_forward(x);
+    const Index N = x.cols(), P = H_out_ * W_out_;               // P output pixels per sample
+    cols.resize(K_, N * P);                                       // no allocation once N is steady
+    Y.resize(P * filters_, N);
+    Eigen::Map<Matrix<T>> Ym(Y.data(), filters_, N * P);          // y read as (C_out × M)
+#pragma omp parallel for schedule(static)
+    for (Index n = 0; n < N; ++n) {
+      im2col(x.col(n).data(), cols.data() + n * P * K_);          // cols = im2col(x)
+      Eigen::Map<Matrix<T>> Yn(Y.col(n).data(), filters_, P);
+      if (options_.use_bias) Yn.colwise() = b.col(0);             // Y = b·1ᵀ (each thread its own
+      else Yn.setZero();                                          //   samples, in the same pass)
+    }
+    Ym.noalias() += W * cols;                                     //   + W · cols, Eigen's threads
+    return Y;
+  }
+
+  const Matrix<T>& backward(const Matrix<T>& dy) override {
+    this->check_backward(Y, dy);
+    const Index N = dy.cols(), P = H_out_ * W_out_;
+    const Eigen::Map<const Matrix<T>> dYm(dy.data(), filters_, N * P);  // dy read as (C_out × M)
+    dW.noalias() += dYm * cols.transpose();                      // dL/dW = dY · colsᵀ
+    if (options_.use_bias) {
+      if (ones.size() != N * P) ones.setOnes(N * P);
+      db.noalias() += dYm * ones;                                 // dL/db = Σ_m dY[:, m] = dY · 1
+    }
+    if (!this->compute_input_gradient) {                         // first layer: nobody needs dL/dx
+      dX.resize(0, 0);
+      return dX;
+    }
+    // dL/dcols = Wᵀ · dY, written as 0 then += : Eigen's "=" would clear the whole (K × M)
+    // buffer on one thread first; here each thread clears its own samples.
+    dcols.resize(K_, N * P);
+#pragma omp parallel for schedule(static)
+    for (Index n = 0; n < N; ++n) std::fill_n(dcols.data() + n * P * K_, P * K_, T(0));
+    dcols.noalias() += W.transpose() * dYm;                      // dL/dcols = Wᵀ · dY
+    dX.resize(H_ * W_ * C_in_, N);
+#pragma omp parallel for schedule(static)
+    for (Index n = 0; n < N; ++n)                                 // dL/dx = col2im(dL/dcols)
+      col2im(dcols.data() + n * P * K_, dX.col(n).data());
+    return dX;
+  }
+
+  std::vector<Parameter<T>> parameters() override {
+    std::vector<Parameter<T>> p{{"kernel", &W, &dW, options_.kernel_regularizer}};
+    if (options_.use_bias) p.push_back({"bias", &b, &db, {}});
+    return p;
+  }
+
+  nlohmann::json config() const override {
+    return {{"filters", filters_},
+            {"kernel_size", k_},
+            {"strides", options_.stride},
+            {"padding", to_string(options_.padding)},
+            {"use_bias", options_.use_bias},
+            {"kernel_initializer", to_string(options_.kernel_initializer)},
+            {"kernel_regularizer", {{"l1", options_.kernel_regularizer.l1},
+                                    {"l2", options_.kernel_regularizer.l2}}}};
+  }
+
+  Index filters() const { return filters_; }
+  Index kernel_size() const { return k_; }
+  const Conv2DOptions& options() const { return options_; }
+
+  // Parameters and their gradients.
+  Matrix<T> W;   // (C_out × k·k·C_in), column (ky·k + kx)·C_in + c
+  Matrix<T> b;   // (C_out × 1), or empty without bias
+  Matrix<T> dW;  // dL/dW, accumulated
+  Matrix<T> db;  // dL/db, accumulated
+
+ private:
+  // Column m = (oy·W_out + ox) of one sample's block of cols: for each kernel row ky, the k·C_in
+  // values x[oy·s + ky − p_top, ox·s − p_left .. + k − 1, all channels], zeros outside the image.
+  // The copies are plain loops: with C_in = 1 they are 3 values long, too short for memcpy.
+  void im2col(const T* __restrict x, T* __restrict out) const {
+    const Index s = options_.stride, row = k_ * C_in_;
+    for (Index oy = 0; oy < H_out_; ++oy)
+      for (Index ox = 0; ox < W_out_; ++ox) {
+        T* column = out + (oy * W_out_ + ox) * K_;
+        const Index ix0 = ox * s - pad_left_;
+        const bool inside = ix0 >= 0 && ix0 + k_ <= W_;          // the whole kernel row is inside
+        for (Index ky = 0; ky < k_; ++ky) {
+          T* dst = column + ky * row;
+          const Index iy = oy * s + ky - pad_top_;
+          if (iy < 0 || iy >= H_) {
+            for (Index i = 0; i < row; ++i) dst[i] = T(0);
+          } else if (inside) {
+            const T* src = x + (iy * W_ + ix0) * C_in_;
+            for (Index i = 0; i < row; ++i) dst[i] = src[i];
+          } else {
+            for (Index kx = 0; kx < k_; ++kx) {
+              const Index ix = ix0 + kx;
+              if (ix < 0 || ix >= W_) {
+                for (Index c = 0; c < C_in_; ++c) dst[kx * C_in_ + c] = T(0);
+              } else {
+                const T* src = x + (iy * W_ + ix) * C_in_;
+                for (Index c = 0; c < C_in_; ++c) dst[kx * C_in_ + c] = src[c];
+              }
+            }
+          }
+        }
+      }
+  }
+
+  // The transpose of im2col: dx = 0, then every entry of the sample's block of dcols is added
+  // to the input value im2col copied it from (entries that came from padding are dropped).
+  void col2im(const T* __restrict in, T* __restrict dx) const {
+    const Index s = options_.stride, row = k_ * C_in_;
+    std::fill_n(dx, H_ * W_ * C_in_, T(0));
+    for (Index oy = 0; oy < H_out_; ++oy)
+      for (Index ox = 0; ox < W_out_; ++ox) {
+        const T* column = in + (oy * W_out_ + ox) * K_;
+        const Index ix0 = ox * s - pad_left_;
+        const bool inside = ix0 >= 0 && ix0 + k_ <= W_;
+        for (Index ky = 0; ky < k_; ++ky) {
+          const Index iy = oy * s + ky - pad_top_;
+          if (iy < 0 || iy >= H_) continue;
+          const T* src = column + ky * row;
+          if (inside) {
+            T* dst = dx + (iy * W_ + ix0) * C_in_;
+            for (Index i = 0; i < row; ++i) dst[i] += src[i];
+            continue;
+          }
+          for (Index kx = 0; kx < k_; ++kx) {
+            const Index ix = ix0 + kx;
+            if (ix < 0 || ix >= W_) continue;
+            T* dst = dx + (iy * W_ + ix) * C_in_;
+            for (Index c = 0; c < C_in_; ++c) dst[c] += src[kx * C_in_ + c];
+          }
+        }
+      }
+  }
+
+  Index filters_, k_;
+  Conv2DOptions options_;
+  Index H_ = 0, W_ = 0, C_in_ = 0, H_out_ = 0, W_out_ = 0, K_ = 0;
+  Index pad_top_ = 0, pad_left_ = 0;  // zeros above and left of the image (same padding)
+
+  Matrix<T> cols;   // (k·k·C_in × N·H_out·W_out) im2col of the last input, kept for dW = dY · colsᵀ
+  Matrix<T> Y;      // (H_out·W_out·C_out × N) output; the same memory is Y = W·cols (C_out × M)
+  Matrix<T> dcols;  // (k·k·C_in × N·H_out·W_out) dL/dcols
+  Matrix<T> dX;     // (H·W·C_in × N) dL/dx
+  Vector<T> ones;   // (N·H_out·W_out) all ones: db = dY · 1 is a fast matrix-vector product
+};
+
+}  // namespace tinynet

@@ -1,0 +1,321 @@
+// Conv2D: forward against a plain nested-loop convolution, output shapes (valid and same,
+// strides 1 and 2), double-precision gradient checks of dW, db and dx, and the notebook CNN
+// in a Sequential (parameter count, output shapes, shape errors, a few training steps).
+#include "catch.hpp"
+#include "gradient_check.hpp"
+
+#include <tinynet/layers/batch_normalization.hpp>
+#include <tinynet/layers/conv2d.hpp>
+#include <tinynet/layers/dense.hpp>
+#include <tinynet/layers/flatten.hpp>
+#include <tinynet/layers/max_pooling2d.hpp>
+#include <tinynet/layers/relu.hpp>
+#include <tinynet/layers/softmax.hpp>
+#include <tinynet/optimizers/adam.hpp>
+#include <tinynet/sequential.hpp>
+
+#include <random>
+
+#include <string>
+
+using tinynet::Conv2D;
+using tinynet::Conv2DOptions;
+using tinynet::Index;
+using tinynet::Matrix;
+using tinynet::Mode;
+using tinynet::Padding;
+using tinynet::Shape;
+
+namespace {
+
+// The definition of a convolution, one output value at a time, on channels-last columns:
+//   y[oy, ox, f] = b[f] + Σ_{ky,kx,c} K[f, (ky·k + kx)·C_in + c] · x[oy·s + ky − top, ox·s + kx − left, c]
+// with x = 0 outside the image. The padding is passed in, not computed, so the test states it.
+Matrix<double> reference_convolution(const Matrix<double>& x, Index H, Index W, Index C_in,
+                                     const Matrix<double>& kernel, const Matrix<double>& bias, Index k,
+                                     Index s, Index top, Index left, Index H_out, Index W_out) {
+  const Index F = kernel.rows();
+  Matrix<double> y(H_out * W_out * F, x.cols());
+  for (Index n = 0; n < x.cols(); ++n)
+    for (Index oy = 0; oy < H_out; ++oy)
+      for (Index ox = 0; ox < W_out; ++ox)
+        for (Index f = 0; f < F; ++f) {
+          double sum = bias.size() ? bias(f, 0) : 0.0;
+          for (Index ky = 0; ky < k; ++ky)
+            for (Index kx = 0; kx < k; ++kx)
+              for (Index c = 0; c < C_in; ++c) {
+                const Index i = oy * s + ky - top, j = ox * s + kx - left;
+                if (i < 0 || i >= H || j < 0 || j >= W) continue;
+                sum += kernel(f, (ky * k + kx) * C_in + c) * x((i * W + j) * C_in + c, n);
+              }
+          y((oy * W_out + ox) * F + f, n) = sum;
+        }
+  return y;
+}
+
+struct Case {
+  Index H, W, C_in, filters, k, stride;
+  Padding padding;
+  bool use_bias;
+  Index H_out, W_out, top, left;  // expected, worked out by hand from TensorFlow's rules
+};
+
+// 7×6×3 inputs. For same padding with stride 2: H_out = ⌈7/2⌉ = 4, P = 3·2 + 3 − 7 = 2 → top 1;
+// W_out = ⌈6/2⌉ = 3, P = 2·2 + 3 − 6 = 1 → left 0, right 1 (the asymmetric case). Kernel 4 with
+// stride 1, same: P = 3 → top 1, bottom 2.
+const Case cases[] = {
+    {7, 6, 3, 4, 3, 1, Padding::valid, true, 5, 4, 0, 0},
+    {7, 6, 3, 4, 3, 2, Padding::valid, true, 3, 2, 0, 0},
+    {7, 6, 3, 4, 3, 1, Padding::same, true, 7, 6, 1, 1},
+    {7, 6, 3, 4, 3, 2, Padding::same, true, 4, 3, 1, 0},
+    {7, 6, 2, 3, 4, 1, Padding::same, false, 7, 6, 1, 1},
+    {6, 7, 2, 3, 2, 3, Padding::same, true, 2, 3, 0, 0},
+};
+
+std::string describe(const Case& c) {
+  return std::to_string(c.H) + "x" + std::to_string(c.W) + "x" + std::to_string(c.C_in) + " -> " +
+         std::to_string(c.filters) + " filters " + std::to_string(c.k) + "x" + std::to_string(c.k) +
+         " stride " + std::to_string(c.stride) + " " + tinynet::to_string(c.padding) +
+         (c.use_bias ? "" : " no bias");
+}
+
+Conv2D<double> make_layer(const Case& c, std::uint64_t seed) {
+  Conv2D<double> layer(c.filters, c.k, {.stride = c.stride, .padding = c.padding, .use_bias = c.use_bias});
+  layer.build({c.H, c.W, c.C_in}, seed);
+  if (c.use_bias) layer.b = tinynet_test::random_matrix(c.filters, 1, seed + 1);
+  return layer;
+}
+
+}  // namespace
+
+TEST_CASE("Conv2D forward matches a nested-loop convolution", "[conv2d]") {
+  for (const Case& c : cases) {
+    INFO(describe(c));
+    Conv2D<double> layer = make_layer(c, 3);
+    REQUIRE(layer.output_shape() == Shape{c.H_out, c.W_out, c.filters});
+    const Matrix<double> x = tinynet_test::random_matrix(c.H * c.W * c.C_in, 3, 5);
+    const Matrix<double>& y = layer.forward(x, Mode::inference);
+    const Matrix<double> expected =
+        reference_convolution(x, c.H, c.W, c.C_in, layer.W, layer.b, c.k, c.stride, c.top, c.left, c.H_out, c.W_out);
+    REQUIRE(y.rows() == expected.rows());
+    REQUIRE(y.cols() == expected.cols());
+    CHECK((y - expected).cwiseAbs().maxCoeff() < 1e-12);
+  }
+}
+
+TEST_CASE("Conv2D forward in float agrees with double", "[conv2d]") {
+  Conv2D<double> d(5, 3, {.padding = Padding::same});
+  Conv2D<float> f(5, 3, {.padding = Padding::same});
+  d.build({6, 5, 2}, 9);
+  f.build({6, 5, 2}, 9);
+  const Matrix<double> x = tinynet_test::random_matrix(60, 4, 1);
+  const Matrix<double> yf = f.forward(x.cast<float>(), Mode::inference).cast<double>();
+  CHECK((d.forward(x, Mode::inference) - yf).cwiseAbs().maxCoeff() < 1e-5);
+}
+
+TEST_CASE("Conv2D gradients match finite differences", "[conv2d][gradient]") {
+  for (const Case& c : cases) {
+    INFO(describe(c));
+    Conv2D<double> layer = make_layer(c, 11);
+    const auto result =
+        tinynet_test::check_layer_gradients(layer, tinynet_test::random_matrix(c.H * c.W * c.C_in, 2, 13));
+    CHECK(result.input_error < 1e-6);
+    CHECK(result.parameter_error < 1e-6);
+  }
+}
+
+TEST_CASE("Conv2D gradients accumulate, and the first layer skips dx", "[conv2d]") {
+  Conv2D<double> layer(3, 3);
+  layer.build({5, 5, 2}, 1);
+  const Matrix<double> x = tinynet_test::random_matrix(50, 2, 1);
+  const Matrix<double> dy = tinynet_test::random_matrix(27, 2, 2);
+  layer.forward(x, Mode::training);
+  layer.backward(dy);
+  const Matrix<double> dW = layer.dW, db = layer.db;
+  layer.backward(dy);
+  CHECK((layer.dW - 2 * dW).cwiseAbs().maxCoeff() < 1e-12);
+  CHECK((layer.db - 2 * db).cwiseAbs().maxCoeff() < 1e-12);
+  CHECK(db.isApprox(dy.reshaped(3, 18).rowwise().sum()));  // db sums every pixel of every sample
+
+  layer.compute_input_gradient = false;
+  layer.dW.setZero();
+  CHECK(layer.backward(dy).size() == 0);
+  CHECK(layer.dW.isApprox(dW));
+}
+
+TEST_CASE("Conv2D reuses its buffers from batch to batch", "[conv2d]") {
+  Conv2D<float> layer(4, 3, {.padding = Padding::same});
+  layer.build({8, 8, 3}, 1);
+  const Matrix<float> x = Matrix<float>::Random(192, 5), dy = Matrix<float>::Random(256, 5);
+  const float* y = layer.forward(x, Mode::training).data();
+  const float* dx = layer.backward(dy).data();
+  CHECK(layer.forward(x, Mode::training).data() == y);
+  CHECK(layer.backward(dy).data() == dx);
+}
+
+TEST_CASE("Conv2D output shapes follow TensorFlow's padding rules", "[conv2d]") {
+  auto out = [](Index size, Index k, Index stride, Padding padding) {
+    Conv2D<float> layer(8, k, {.stride = stride, .padding = padding});
+    return layer.build({size, size, 1}, 1);
+  };
+  CHECK(out(28, 3, 1, Padding::valid) == Shape{26, 26, 8});
+  CHECK(out(28, 3, 2, Padding::valid) == Shape{13, 13, 8});
+  CHECK(out(28, 3, 1, Padding::same) == Shape{28, 28, 8});
+  CHECK(out(28, 3, 2, Padding::same) == Shape{14, 14, 8});
+  CHECK(out(7, 3, 2, Padding::same) == Shape{4, 4, 8});
+  CHECK(out(7, 5, 2, Padding::valid) == Shape{2, 2, 8});
+  CHECK(out(3, 5, 1, Padding::same) == Shape{3, 3, 8});  // kernel larger than the image
+}
+
+TEST_CASE("Conv2D parameters, initialisation and config", "[conv2d]") {
+  Conv2D<float> layer(32, 3, {.kernel_initializer = tinynet::Initializer::he_uniform,
+                              .kernel_regularizer = tinynet::L2(1e-4)});
+  layer.build({28, 28, 1}, 42);
+  REQUIRE(layer.W.rows() == 32);
+  REQUIRE(layer.W.cols() == 9);
+  CHECK(layer.W.cwiseAbs().maxCoeff() <= std::sqrt(6.0f / 9));
+  CHECK(layer.b.isZero());
+  const auto params = layer.parameters();
+  REQUIRE(params.size() == 2);
+  CHECK(params[0].name == "kernel");
+  CHECK(params[0].regularizer.l2 == 1e-4);
+  CHECK(params[1].name == "bias");
+  const auto config = layer.config();
+  CHECK(config["filters"] == 32);
+  CHECK(config["kernel_size"] == 3);
+  CHECK(config["strides"] == 1);
+  CHECK(config["padding"] == "valid");
+  CHECK(config["kernel_initializer"] == "he_uniform");
+
+  Conv2D<float> glorot(64, 3), no_bias(8, 3, {.use_bias = false});
+  glorot.build({13, 13, 32}, 1);
+  no_bias.build({4, 4, 1}, 1);
+  CHECK(glorot.W.cwiseAbs().maxCoeff() <= std::sqrt(6.0f / (9 * 32 + 9 * 64)));  // Keras's fans
+  CHECK(no_bias.parameters().size() == 1);
+}
+
+TEST_CASE("Conv2D rejects inputs that are not images", "[conv2d]") {
+  Conv2D<float> layer(4, 3);
+  REQUIRE_THROWS_WITH(layer.build({784}, 1),
+                      tinynet_test::contains("Conv2D expects an image input (height, width, channels), got shape (None, 784)"));
+  REQUIRE_THROWS_WITH(layer.build({2, 2, 1}, 1), tinynet_test::contains("got (None, 2, 2, 1)"));
+  REQUIRE_THROWS_WITH(Conv2D<float>(0, 3), tinynet_test::contains("filters must be positive"));
+  REQUIRE_THROWS_WITH(Conv2D<float>(4, 3, {.stride = 0}), tinynet_test::contains("stride must be positive"));
+  layer.build({5, 5, 2}, 1);
+  REQUIRE_THROWS_WITH(layer.backward(Matrix<float>::Zero(36, 1)), tinynet_test::contains("before forward"));
+  REQUIRE_THROWS_WITH(layer.forward(Matrix<float>::Zero(25, 1), Mode::training),
+                      tinynet_test::contains("expected 50 (None, 5, 5, 2)"));
+}
+
+namespace {
+// The notebook's CNN for 28×28 grey images.
+tinynet::Sequential<float> notebook_cnn() {
+  tinynet::Sequential<float> model({28, 28, 1});
+  model.add<Conv2D>(32, 3).add<tinynet::ReLU>().add<tinynet::MaxPooling2D>(2)
+       .add<Conv2D>(64, 3).add<tinynet::ReLU>().add<tinynet::MaxPooling2D>(2)
+       .add<tinynet::Flatten>()
+       .add<tinynet::Dense>(64).add<tinynet::ReLU>()
+       .add<tinynet::Dense>(10).add<tinynet::Softmax>();
+  return model;
+}
+}  // namespace
+
+TEST_CASE("The notebook CNN has Keras's shapes and parameter count", "[conv2d][sequential]") {
+  auto model = notebook_cnn();
+  CHECK(model.count_parameters(true) == 121930);
+  CHECK(model.count_parameters(false) == 0);
+  CHECK(model.layer(0).output_shape() == Shape{26, 26, 32});
+  CHECK(model.layer(2).output_shape() == Shape{13, 13, 32});
+  CHECK(model.layer(3).output_shape() == Shape{11, 11, 64});
+  CHECK(model.layer(5).output_shape() == Shape{5, 5, 64});
+  CHECK(model.layer(6).output_shape() == Shape{1600});
+  CHECK(model.output_shape() == Shape{10});
+  const std::string summary = model.summary_string();
+  CHECK(summary.find("conv2d (Conv2D)") != std::string::npos);
+  CHECK(summary.find("conv2d_1 (Conv2D)") != std::string::npos);
+  CHECK(summary.find("max_pooling2d (MaxPooling2D)") != std::string::npos);
+  CHECK(summary.find("(None, 13, 13, 32)") != std::string::npos);
+  CHECK(summary.find("18,496") != std::string::npos);
+  CHECK(summary.find("Total params: 121,930") != std::string::npos);
+
+  const Matrix<float> x = Matrix<float>::Random(784, 3).cwiseAbs();
+  const Matrix<float>& p = model.forward(x, Mode::inference);
+  REQUIRE(p.rows() == 10);
+  REQUIRE(p.cols() == 3);
+  CHECK(p.colwise().sum().isOnes(1e-5f));
+}
+
+TEST_CASE("Sequential names the layer whose input shape does not fit", "[conv2d][sequential]") {
+  tinynet::Sequential<float> model({28, 28, 1});
+  model.add<Conv2D>(8, 3);
+  REQUIRE_THROWS_WITH(model.add<tinynet::Dense>(10),
+                      tinynet_test::contains("layer 2 (Dense) does not fit after layer 1 (Conv2D) with output "
+                                             "(None, 26, 26, 8)"));
+  REQUIRE_THROWS_WITH(model.add<tinynet::Dense>(10), tinynet_test::contains("add a Flatten layer before it"));
+
+  tinynet::Sequential<float> flat({784});
+  REQUIRE_THROWS_WITH(flat.add<Conv2D>(8, 3), tinynet_test::contains("layer 1 (Conv2D) does not fit"));
+  REQUIRE_THROWS_WITH(flat.add<tinynet::MaxPooling2D>(2), tinynet_test::contains("MaxPooling2D expects an image input"));
+
+  tinynet::Sequential<float> open({28, 28, 1});
+  open.add<Conv2D>(8, 3);
+  REQUIRE_THROWS_WITH(open.compile(tinynet::Adam{}, tinynet::SparseCategoricalCrossentropy{}),
+                      tinynet_test::contains("add Flatten and Dense layers"));
+}
+
+namespace {
+// 8×8 images holding one bright bar, horizontal (class 0) or vertical (class 1), somewhere,
+// on a little noise.
+void bars(Index count, std::uint64_t seed, Matrix<float>& x, std::vector<int>& labels) {
+  std::mt19937_64 rng(seed);
+  std::uniform_int_distribution<Index> where(1, 6);
+  std::uniform_real_distribution<float> noise(0, 0.2f);
+  x.resize(64, count);
+  labels.resize(static_cast<std::size_t>(count));
+  for (Index n = 0; n < count; ++n) {
+    for (Index i = 0; i < 64; ++i) x(i, n) = noise(rng);
+    const int label = static_cast<int>(n % 2);
+    const Index at = where(rng), from = where(rng) - 1;
+    for (Index t = from; t < from + 3; ++t) x(label == 0 ? at * 8 + t : t * 8 + at, n) = 1;
+    labels[static_cast<std::size_t>(n)] = label;
+  }
+}
+}  // namespace
+
+TEST_CASE("A small CNN learns to tell horizontal from vertical bars", "[conv2d][sequential][training]") {
+  Matrix<float> x, x_test;
+  std::vector<int> labels, labels_test;
+  bars(256, 1, x, labels);
+  bars(128, 2, x_test, labels_test);
+  tinynet::Sequential<float> model({8, 8, 1}, 7);
+  model.add<Conv2D>(4, 3, Conv2DOptions{.padding = Padding::same}).add<tinynet::ReLU>()
+       .add<tinynet::MaxPooling2D>(2).add<tinynet::Flatten>()
+       .add<tinynet::Dense>(2).add<tinynet::Softmax>();
+  model.compile(tinynet::Adam{{.learning_rate = 1e-2}}, tinynet::SparseCategoricalCrossentropy{});
+  const auto before = model.evaluate(x_test, labels_test);
+  model.fit(x, labels, {.epochs = 15, .batch_size = 32, .verbose = 0});
+  const auto after = model.evaluate(x_test, labels_test);
+  CHECK(after.loss < 0.5 * before.loss);
+  CHECK(after.accuracy > 0.95);
+}
+
+TEST_CASE("Conv2D, BatchNormalization per channel, ReLU, MaxPooling2D train together", "[conv2d][sequential][training]") {
+  Matrix<float> x, x_test;
+  std::vector<int> labels, labels_test;
+  bars(256, 3, x, labels);
+  bars(128, 4, x_test, labels_test);
+  tinynet::Sequential<float> model({8, 8, 1}, 11);
+  model.add<Conv2D>(4, 3, Conv2DOptions{.padding = Padding::same, .use_bias = false})
+       .add<tinynet::BatchNormalization>(tinynet::BatchNormalizationOptions{.momentum = 0.9})
+       .add<tinynet::ReLU>()
+       .add<tinynet::MaxPooling2D>(2).add<tinynet::Flatten>()
+       .add<tinynet::Dense>(2).add<tinynet::Softmax>();
+  CHECK(model.layer(1).output_shape() == Shape{8, 8, 4});
+  CHECK(model.count_parameters(true) == 36 + 8 + 16 * 4 * 2 + 2);   // kernel, γ β, dense
+  CHECK(model.count_parameters(false) == 8);                         // moving mean and variance
+  model.compile(tinynet::Adam{{.learning_rate = 1e-2}}, tinynet::SparseCategoricalCrossentropy{});
+  const auto history = model.fit(x, labels, {.epochs = 15, .batch_size = 32, .verbose = 0});
+  CHECK(history.epochs.back().loss < 0.5 * history.epochs.front().loss);  // training: batch statistics
+  CHECK(history.epochs.back().accuracy > 0.95);
+  CHECK(model.evaluate(x_test, labels_test).accuracy > 0.9);             // inference: moving statistics
+}
