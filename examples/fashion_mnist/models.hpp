@@ -125,23 +125,23 @@ inline std::vector<Recipe> recipes() {
                  .validate_on_test = true});
 
   // tinynet's strongest MLP within 5 minutes on 2 cores: wider layers, BatchNorm, Dropout,
-  // light augmentation (random 1-pixel shifts and horizontal flips) and a cosine learning-rate decay.
+  // random horizontal flips (shifts cost an MLP more than they teach it) and a cosine learning-rate decay.
   all.push_back({.name = "mlp-best",
-                 .description = "1024-512-256 MLP + BatchNorm + Dropout 0.3, Adam with cosine decay, shift/flip "
-                                "augmentation, 30 epochs",
+                 .description = "512-256-128 MLP + BatchNorm + Dropout 0.2, Adam with cosine decay from 2e-3, "
+                                "random horizontal flips, batch 128, 40 epochs",
                  .build = [](std::uint64_t seed) {
                    Model m({784}, seed);
-                   for (Index units : {1024, 512, 256})
-                     m.add<Dense>(units).add<ReLU>().add<BatchNormalization>().add<Dropout>(0.3);
+                   for (Index units : {512, 256, 128})
+                     m.add<Dense>(units).add<ReLU>().add<BatchNormalization>().add<Dropout>(0.2);
                    m.add<Dense>(10).add<Softmax>();
                    return m;
                  },
-                 .epochs = 30,
+                 .epochs = 40,
                  .batch_size = 128,
                  .validate_on_test = true,
                  .customize = [](FitOptions<float>& fit, int epochs) {
-                   fit.callbacks.push_back(std::make_shared<LearningRateScheduler<float>>(cosine_decay(1e-3, epochs)));
-                   fit.augment = augment::RandomShiftAndFlip{.image_shape = {28, 28, 1}, .max_shift = 1,
+                   fit.callbacks.push_back(std::make_shared<LearningRateScheduler<float>>(cosine_decay(2e-3, epochs)));
+                   fit.augment = augment::RandomShiftAndFlip{.image_shape = {28, 28, 1}, .max_shift = 0,
                                                              .horizontal_flip = true};
                  }});
 

@@ -15,10 +15,10 @@
 namespace tinynet::io {
 
 // Calls `write(stream)` on a temporary file in the target's directory, then renames it to
-// `path`. Throws std::runtime_error naming `path` if anything fails; the temporary file is
-// removed and an existing file at `path` is left untouched.
+// `path`. Throws std::runtime_error "cannot write <what> '<path>': <reason>" if anything fails;
+// the temporary file is removed and an existing file at `path` is left untouched.
 inline void write_file_atomically(const std::string& path, const std::function<void(std::ostream&)>& write,
-                                  std::ios::openmode mode = std::ios::binary) {
+                                  const std::string& what = "file") {
   namespace fs = std::filesystem;
   static std::atomic<unsigned> counter{0};
   const fs::path target(path);
@@ -27,7 +27,7 @@ inline void write_file_atomically(const std::string& path, const std::function<v
                              "-" + std::to_string(counter++);
   try {
     {
-      std::ofstream out(temporary, mode | std::ios::out | std::ios::trunc);
+      std::ofstream out(temporary, std::ios::binary | std::ios::out | std::ios::trunc);
       if (!out) throw std::runtime_error("cannot create '" + temporary.string() + "'");
       write(out);
       out.flush();
@@ -35,11 +35,11 @@ inline void write_file_atomically(const std::string& path, const std::function<v
     }
     std::error_code ec;
     fs::rename(temporary, target, ec);
-    if (ec) throw std::runtime_error("cannot rename the temporary file into place: " + ec.message());
+    if (ec) throw std::runtime_error("renaming '" + temporary.string() + "' into place failed: " + ec.message());
   } catch (const std::exception& e) {
     std::error_code ignored;
     fs::remove(temporary, ignored);
-    throw std::runtime_error("cannot write '" + path + "': " + e.what());
+    throw std::runtime_error("cannot write " + what + " '" + path + "': " + e.what());
   }
 }
 

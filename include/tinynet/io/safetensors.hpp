@@ -20,7 +20,7 @@
 //
 // The writer orders the tensors by element size, largest first (a stable sort), so that with
 // the 8-aligned data block every tensor starts at a multiple of its own element size, which
-// zero-copy readers need. It writes "<path>.tmp-XXXXXXXX" beside the target and renames it
+// zero-copy readers need. It writes "<path>.tmp-…" beside the target (io/atomic_file.hpp) and renames it
 // into place only when complete: an existing file is either the old one or the new one.
 //
 // The reader checks every rule above and throws FormatError naming the file and the problem.
@@ -28,6 +28,8 @@
 #pragma once
 
 #include "tinynet/tensor.hpp"
+
+#include "atomic_file.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -165,14 +167,6 @@ void decode(const TensorRecord& r, Put put) {
                       (std::floating_point<T> ? " (floating point reads F32 or F64)" : ""));
 }
 
-inline std::string random_suffix() {
-  std::random_device rd;
-  const char* hex = "0123456789abcdef";
-  std::string s;
-  for (int i = 0; i < 8; ++i) s += hex[rd() % 16];
-  return s;
-}
-
 }  // namespace detail
 
 // ---------------------------------------------------------------------------------------------
@@ -296,36 +290,15 @@ inline void write_safetensors(const std::string& path, const std::vector<TensorR
   std::array<std::byte, 8> length;
   detail::store_le<std::uint64_t>(text.size(), length.data());
 
-  const std::string tmp = path + ".tmp-" + detail::random_suffix();
-  auto cleanup = [&] {
-    std::error_code ignored;
-    std::filesystem::remove(tmp, ignored);
-  };
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out)
-      throw std::runtime_error("cannot write safetensors file '" + path +
-                               "': cannot create the temporary file '" + tmp + "'");
-    out.write(reinterpret_cast<const char*>(length.data()), length.size());
-    out.write(text.data(), static_cast<std::streamsize>(text.size()));
-    for (const TensorRecord* t : order)
-      out.write(reinterpret_cast<const char*>(t->data.data()), static_cast<std::streamsize>(t->data.size()));
-    out.flush();
-    const bool written = out.good();
-    out.close();
-    if (!written || out.fail()) {
-      cleanup();
-      throw std::runtime_error("cannot write safetensors file '" + path + "': writing '" + tmp +
-                               "' failed");
-    }
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    cleanup();
-    throw std::runtime_error("cannot write safetensors file '" + path + "': renaming '" + tmp +
-                             "' into place failed: " + ec.message());
-  }
+  write_file_atomically(
+      path,
+      [&](std::ostream& out) {
+        out.write(reinterpret_cast<const char*>(length.data()), length.size());
+        out.write(text.data(), static_cast<std::streamsize>(text.size()));
+        for (const TensorRecord* t : order)
+          out.write(reinterpret_cast<const char*>(t->data.data()), static_cast<std::streamsize>(t->data.size()));
+      },
+      "safetensors file");
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@
 #pragma once
 
 #include "../detail/stb.hpp"
+#include "../io/atomic_file.hpp"
 
 #include <algorithm>
 #include <array>
@@ -299,28 +300,12 @@ class Canvas {
     if (!dir.empty() && !fs::is_directory(dir, ec))
       throw std::runtime_error("Canvas::save_png: cannot write '" + path + "': directory '" +
                                dir.string() + "' does not exist");
-    std::random_device entropy;
-    const fs::path temp = (dir.empty() ? fs::path(".") : dir) /
-                          ("." + target.filename().string() + ".tmp-" + std::to_string(entropy()));
-    {
-      std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-      if (!out)
-        throw std::runtime_error("Canvas::save_png: cannot write '" + path +
-                                 "': cannot create the temporary file '" + temp.string() + "'");
-      out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-      out.close();
-      if (!out) {
-        fs::remove(temp, ec);
-        throw std::runtime_error("Canvas::save_png: cannot write '" + path +
-                                 "': writing the temporary file '" + temp.string() + "' failed");
-      }
-    }
-    fs::rename(temp, target, ec);
-    if (ec) {
-      std::error_code ignored;
-      fs::remove(temp, ignored);
-      throw std::runtime_error("Canvas::save_png: cannot write '" + path + "': " + ec.message());
-    }
+    io::write_file_atomically(
+        path,
+        [&](std::ostream& out) {
+          out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+        },
+        "PNG file");
   }
 
  private:
