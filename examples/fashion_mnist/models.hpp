@@ -167,10 +167,9 @@ inline std::vector<Recipe> recipes() {
                                 "Adam + cosine decay, shift/flip augmentation, 15 epochs",
                  .build = [](std::uint64_t seed) {
                    Model m({28, 28, 1}, seed);
-                   const Conv2DOptions same{.padding = Padding::same};
-                   m.add<Conv2D>(32, 3, same).add<ReLU>().add<BatchNormalization>();
+                   m.add<Conv2D>(32, 3).add<ReLU>().add<BatchNormalization>();
                    m.add<Conv2D>(32, 3).add<ReLU>().add<BatchNormalization>().add<MaxPooling2D>(2).add<Dropout>(0.25);
-                   m.add<Conv2D>(64, 3, same).add<ReLU>().add<BatchNormalization>();
+                   m.add<Conv2D>(64, 3).add<ReLU>().add<BatchNormalization>();
                    m.add<Conv2D>(64, 3).add<ReLU>().add<BatchNormalization>().add<MaxPooling2D>(2).add<Dropout>(0.25);
                    m.add<Flatten>().add<Dense>(256).add<ReLU>().add<BatchNormalization>().add<Dropout>(0.4);
                    m.add<Dense>(10).add<Softmax>();
