@@ -16,7 +16,7 @@
 //
 // Ties: the window is scanned row by row (i, then j) and a value replaces the current maximum
 // only if it is strictly greater, so the FIRST maximum in scan order wins — the rule of
-// PyTorch's and TensorFlow's CPU kernels.
+// PyTorch's CPU kernel (and, to our reading, TensorFlow's).
 //
 // Backward: y is a copy of one x entry per window, so dy/dx is 1 at the argmax and 0 elsewhere:
 //

@@ -28,7 +28,8 @@ class ReLU : public Layer<T> {
 
   const Matrix<T>& backward(const Matrix<T>& dy) override {
     this->check_backward(Y, dy);
-    dX = (Y.array() > T(0)).select(dy, T(0));               // dL/dx = dy ⊙ 1[y > 0]
+    // dL/dx = dy ⊙ 1[y > 0] (a multiply by the 0/1 mask vectorises; select() does not)
+    dX = (dy.array() * (Y.array() > T(0)).template cast<T>()).matrix();
     return dX;
   }
 
