@@ -2,6 +2,7 @@
 // moving statistics, float ↔ double files, resuming training from a checkpoint exactly, the
 // documented tensor layout, every kind of damaged file, and ModelCheckpoint.
 #include "catch.hpp"
+#include "test_files.hpp"
 #include "gradient_check.hpp"
 
 #include <tinynet/tinynet.hpp>
@@ -23,25 +24,9 @@ using tinynet::Sequential;
 
 namespace {
 
-// A fresh, empty directory for one test case.
-fs::path scratch_dir(const std::string& name) {
-  const fs::path dir = fs::path(TINYNET_TEST_TMPDIR) / "model_file" / name;
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
-
-std::string read_bytes(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-void write_bytes(const fs::path& path, const std::string& bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-}
+fs::path scratch_dir(const std::string& name) { return tinynet_test::scratch_dir("model_file", name); }
+using tinynet_test::read_bytes;
+using tinynet_test::write_bytes;
 
 // Names of the files in `dir` that a writer left behind as temporaries.
 std::vector<std::string> temporaries(const fs::path& dir) {

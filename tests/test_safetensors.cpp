@@ -1,6 +1,7 @@
 // The safetensors format: round trips, the exact bytes on disk, every kind of damaged file,
 // and the atomic write.
 #include "catch.hpp"
+#include "test_files.hpp"
 
 #include <tinynet/io/safetensors.hpp>
 
@@ -24,25 +25,9 @@ using namespace tinynet::io;
 
 namespace {
 
-// A fresh, empty directory for one test case.
-fs::path scratch_dir(const std::string& name) {
-  const fs::path dir = fs::path(TINYNET_TEST_TMPDIR) / "safetensors" / name;
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
-
-std::string read_bytes(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-void write_bytes(const fs::path& path, const std::string& bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-}
+fs::path scratch_dir(const std::string& name) { return tinynet_test::scratch_dir("safetensors", name); }
+using tinynet_test::read_bytes;
+using tinynet_test::write_bytes;
 
 std::string le64(std::uint64_t n) {
   std::string s(8, '\0');
