@@ -98,10 +98,8 @@ class ModelCheckpoint : public Callback<T> {
   }
 
   void on_train_begin(const TrainBegin& info, Sequential<T>&) override {
-    if (options_.save_best_only && options_.monitor.starts_with("val_") && !info.has_validation)
-      throw std::invalid_argument("ModelCheckpoint monitors " + options_.monitor +
-                                  " with save_best_only but fit() has no validation data; pass "
-                                  "validation_split or validation_data, or monitor \"loss\"");
+    if (options_.save_best_only)
+      detail::require_validation(options_.monitor, info.has_validation, "ModelCheckpoint (save_best_only)");
   }
 
   void on_epoch_end(const EpochLog& log, Sequential<T>& model) override {

@@ -44,6 +44,14 @@ inline void check_monitor(const std::string& name, const char* who) {
 }
 
 // True when a higher value is better.
+// A val_ metric needs validation data: throws naming the callback and the metric otherwise.
+inline void require_validation(const std::string& monitor, bool has_validation, const std::string& who) {
+  if (monitor.starts_with("val_") && !has_validation)
+    throw std::invalid_argument(who + " monitors " + monitor +
+                                " but fit() has no validation data; pass validation_split or "
+                                "validation_data, or monitor \"loss\"");
+}
+
 inline bool maximizes(MonitorMode mode, const std::string& monitor) {
   if (mode == MonitorMode::automatic) return monitor.find("acc") != std::string::npos;
   return mode == MonitorMode::max;

@@ -52,10 +52,7 @@ class ReduceLROnPlateau : public Callback<T> {
   }
 
   void on_train_begin(const TrainBegin& info, Sequential<T>&) override {
-    if (options_.monitor.starts_with("val_") && !info.has_validation)
-      throw std::invalid_argument("ReduceLROnPlateau monitors " + options_.monitor +
-                                  " but fit() has no validation data; pass validation_split or "
-                                  "validation_data, or monitor \"loss\"");
+    detail::require_validation(options_.monitor, info.has_validation, "ReduceLROnPlateau");
     reset();
   }
 
