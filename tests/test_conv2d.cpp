@@ -143,6 +143,31 @@ TEST_CASE("Conv2D gradients accumulate, and the first layer skips dx", "[conv2d]
   CHECK(layer.dW.isApprox(dW));
 }
 
+TEST_CASE("Conv2D splits a batch into chunks without changing any result", "[conv2d]") {
+  // 37 samples are chunks of 16, 16 and 5: every output column must still be the nested-loop
+  // convolution of its own sample, and dW, db, dx of the whole batch must equal the sums and
+  // columns of 37 one-sample backward passes.
+  const Case& c = cases[3];  // same padding, stride 2: chunk offsets hit every code path
+  const Index N = 37;
+  REQUIRE(N > 2 * Conv2D<double>::samples_per_chunk);
+  Conv2D<double> batched = make_layer(c, 21), single = make_layer(c, 21);
+  const Matrix<double> x = tinynet_test::random_matrix(c.H * c.W * c.C_in, N, 22);
+  const Matrix<double> dy = tinynet_test::random_matrix(c.H_out * c.W_out * c.filters, N, 23);
+  const Matrix<double> y = batched.forward(x, Mode::training);
+  const Matrix<double> expected =
+      reference_convolution(x, c.H, c.W, c.C_in, batched.W, batched.b, c.k, c.stride, c.top, c.left, c.H_out, c.W_out);
+  CHECK((y - expected).cwiseAbs().maxCoeff() < 1e-12);
+  const Matrix<double> dx = batched.backward(dy);
+  REQUIRE(dx.cols() == N);
+  for (Index n = 0; n < N; ++n) {
+    single.forward(x.col(n), Mode::training);
+    const Matrix<double>& dx_n = single.backward(dy.col(n));   // dW, db accumulate over the 37 calls
+    CHECK((dx.col(n) - dx_n).cwiseAbs().maxCoeff() < 1e-12);
+  }
+  CHECK((batched.dW - single.dW).cwiseAbs().maxCoeff() < 1e-11);
+  CHECK((batched.db - single.db).cwiseAbs().maxCoeff() < 1e-11);
+}
+
 TEST_CASE("Conv2D reuses its buffers from batch to batch", "[conv2d]") {
   Conv2D<float> layer(4, 3, {.padding = Padding::same});
   layer.build({8, 8, 3}, 1);

@@ -54,8 +54,17 @@
 //
 // (copies of padding zeros have no source; their gradient is dropped).
 //
-// Threads: im2col and col2im loop over the samples with OpenMP (each sample reads and writes
-// only its own slices); the three products are Eigen's, which threads them itself.
+// Chunks and threads. The batch is cut into chunks of `samples_per_chunk` samples, and the
+// work of a chunk runs start to finish on one thread: its im2col, then its share of each
+// product on its own block of columns,
+//
+//   Y_c = W · cols_c + b·1ᵀ      dW_c = dY_c · cols_cᵀ      dcols_c = Wᵀ · dY_c
+//
+// then dL/dW = Σ_c dW_c, summed in chunk order (so the result does not depend on the thread
+// count). The products stay batched (a chunk's cols_c has thousands of columns) while a chunk's
+// cols are still in cache when its product reads them, and the threads never wait on each
+// other inside a product: Eigen's own threading of one long product spent about half its time
+// spinning at its synchronisation points on this 2-core machine.
 #pragma once
 
 #include "../initializers.hpp"
@@ -136,41 +145,49 @@ class Conv2D : public Layer<T> {
     const Index N = x.cols(), P = H_out_ * W_out_;               // P output pixels per sample
     cols.resize(K_, N * P);                                       // no allocation once N is steady
     Y.resize(P * filters_, N);
-    Eigen::Map<Matrix<T>> Ym(Y.data(), filters_, N * P);          // y read as (C_out × M)
+    const Index chunks = chunk_count(N);
 #pragma omp parallel for schedule(static)
-    for (Index n = 0; n < N; ++n) {
-      im2col(x.col(n).data(), cols.data() + n * P * K_);          // cols = im2col(x)
-      Eigen::Map<Matrix<T>> Yn(Y.col(n).data(), filters_, P);
-      if (options_.use_bias) Yn.colwise() = b.col(0);             // Y = b·1ᵀ (each thread its own
-      else Yn.setZero();                                          //   samples, in the same pass)
+    for (Index c = 0; c < chunks; ++c) {
+      const Index first = c * samples_per_chunk, n = std::min(samples_per_chunk, N - first);
+      for (Index i = first; i < first + n; ++i)
+        im2col(x.col(i).data(), cols.data() + i * P * K_);        // cols_c = im2col(x_c)
+      const ConstMap cols_c(cols.data() + first * P * K_, K_, n * P);
+      Map Y_c(Y.col(first).data(), filters_, n * P);              // y_c read as (C_out × n·P)
+      if (options_.use_bias) Y_c.colwise() = b.col(0);            // Y_c = b·1ᵀ
+      else Y_c.setZero();
+      Y_c.noalias() += W * cols_c;                                //     + W · cols_c
     }
-    Ym.noalias() += W * cols;                                     //   + W · cols, Eigen's threads
     return Y;
   }
 
   const Matrix<T>& backward(const Matrix<T>& dy) override {
     this->check_backward(Y, dy);
-    const Index N = dy.cols(), P = H_out_ * W_out_;
-    const Eigen::Map<const Matrix<T>> dYm(dy.data(), filters_, N * P);  // dy read as (C_out × M)
-    dW.noalias() += dYm * cols.transpose();                      // dL/dW = dY · colsᵀ
+    const Index N = dy.cols(), P = H_out_ * W_out_, chunks = chunk_count(N);
+    const bool input_gradient = this->compute_input_gradient;    // the first layer skips dL/dx
+    dW_chunks.resize(filters_, chunks * K_);                      // chunk c's dW_c in columns c·K…
+    if (input_gradient) {
+      dcols.resize(K_, N * P);
+      dX.resize(H_ * W_ * C_in_, N);
+    } else {
+      dX.resize(0, 0);
+    }
+#pragma omp parallel for schedule(static)
+    for (Index c = 0; c < chunks; ++c) {
+      const Index first = c * samples_per_chunk, n = std::min(samples_per_chunk, N - first);
+      const ConstMap dY_c(dy.col(first).data(), filters_, n * P);   // dy_c read as (C_out × n·P)
+      const ConstMap cols_c(cols.data() + first * P * K_, K_, n * P);
+      Map(dW_chunks.data() + c * filters_ * K_, filters_, K_).noalias() = dY_c * cols_c.transpose();  // dW_c
+      if (!input_gradient) continue;
+      Map dcols_c(dcols.data() + first * P * K_, K_, n * P);
+      dcols_c.noalias() = W.transpose() * dY_c;                   // dL/dcols_c = Wᵀ · dY_c
+      for (Index i = first; i < first + n; ++i)                   // dL/dx = col2im(dL/dcols)
+        col2im(dcols.data() + i * P * K_, dX.col(i).data());
+    }
+    for (Index c = 0; c < chunks; ++c) dW += dW_chunks.middleCols(c * K_, K_);   // dL/dW = Σ_c dY_c · cols_cᵀ
     if (options_.use_bias) {
       if (ones.size() != N * P) ones.setOnes(N * P);
-      db.noalias() += dYm * ones;                                 // dL/db = Σ_m dY[:, m] = dY · 1
+      db.noalias() += ConstMap(dy.data(), filters_, N * P) * ones;  // dL/db = Σ_m dY[:, m] = dY · 1
     }
-    if (!this->compute_input_gradient) {                         // first layer: nobody needs dL/dx
-      dX.resize(0, 0);
-      return dX;
-    }
-    // dL/dcols = Wᵀ · dY, written as 0 then += : Eigen's "=" would clear the whole (K × M)
-    // buffer on one thread first; here each thread clears its own samples.
-    dcols.resize(K_, N * P);
-#pragma omp parallel for schedule(static)
-    for (Index n = 0; n < N; ++n) std::fill_n(dcols.data() + n * P * K_, P * K_, T(0));
-    dcols.noalias() += W.transpose() * dYm;                      // dL/dcols = Wᵀ · dY
-    dX.resize(H_ * W_ * C_in_, N);
-#pragma omp parallel for schedule(static)
-    for (Index n = 0; n < N; ++n)                                 // dL/dx = col2im(dL/dcols)
-      col2im(dcols.data() + n * P * K_, dX.col(n).data());
     return dX;
   }
 
@@ -192,6 +209,9 @@ class Conv2D : public Layer<T> {
   }
 
   Index filters() const { return filters_; }
+
+  // Samples per chunk (see "Chunks and threads" above): a training batch of 64 is 4 chunks.
+  static constexpr Index samples_per_chunk = 16;
   Index kernel_size() const { return k_; }
   const Conv2DOptions& options() const { return options_; }
 
@@ -202,6 +222,11 @@ class Conv2D : public Layer<T> {
   Matrix<T> db;  // dL/db, accumulated
 
  private:
+  using Map = Eigen::Map<Matrix<T>>;
+  using ConstMap = Eigen::Map<const Matrix<T>>;
+
+  static Index chunk_count(Index N) { return (N + samples_per_chunk - 1) / samples_per_chunk; }
+
   // Column m = (oy·W_out + ox) of one sample's block of cols: for each kernel row ky, the k·C_in
   // values x[oy·s + ky − p_top, ox·s − p_left .. + k − 1, all channels], zeros outside the image.
   // The copies are plain loops: with C_in = 1 they are 3 values long, too short for memcpy.
@@ -272,6 +297,7 @@ class Conv2D : public Layer<T> {
   Matrix<T> cols;   // (k·k·C_in × N·H_out·W_out) im2col of the last input, kept for dW = dY · colsᵀ
   Matrix<T> Y;      // (H_out·W_out·C_out × N) output; the same memory is Y = W·cols (C_out × M)
   Matrix<T> dcols;  // (k·k·C_in × N·H_out·W_out) dL/dcols
+  Matrix<T> dW_chunks;  // (C_out × chunks·K) each chunk's dY_c · cols_cᵀ, summed into dW
   Matrix<T> dX;     // (H·W·C_in × N) dL/dx
   Vector<T> ones;   // (N·H_out·W_out) all ones: db = dY · 1 is a fast matrix-vector product
 };
