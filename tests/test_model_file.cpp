@@ -168,6 +168,26 @@ TEMPLATE_TEST_CASE("model file: a saved model predicts bit-identically after loa
   CHECK(file.find("optimizer.layers.0.kernel.m") == nullptr);
 }
 
+TEST_CASE("model file: label smoothing is kept with the loss, and older files without it load with none",
+          "[model_file]") {
+  const fs::path dir = scratch_dir("label_smoothing");
+  const fs::path path = dir / "smoothed.safetensors", old = dir / "old.safetensors";
+  Sequential<double> model = every_layer_model<double>(false);
+  model.compile(tinynet::Adam<double>({.learning_rate = 0.01}), tinynet::SparseCategoricalCrossentropy{.label_smoothing = 0.2});
+  tinynet::save_model(model, path.string());
+  Sequential<double> loaded = tinynet::load_model<double>(path.string());
+  CHECK(loaded.label_smoothing() == 0.2);
+  const Matrix<double> x = images<double>(12, 5);
+  CHECK(loaded.evaluate(x, labels(12)).loss == model.evaluate(x, labels(12)).loss);  // the same smoothed loss
+
+  rewrite(path, old, [](auto&, std::map<std::string, std::string>& metadata) {
+    nlohmann::json compile = nlohmann::json::parse(metadata.at("compile"));
+    compile.erase("label_smoothing");
+    metadata["compile"] = compile.dump();
+  });
+  CHECK(tinynet::load_model<double>(old.string()).label_smoothing() == 0);
+}
+
 TEST_CASE("model file: BatchNormalization's moving statistics survive", "[model_file]") {
   const fs::path path = scratch_dir("batch_norm") / "model.safetensors";
   Sequential<float> model = trained_model<float>(path);
@@ -228,6 +248,7 @@ TEST_CASE("model file: tensors have the documented names, dtypes and PyTorch sha
   CHECK(architecture.at("layers")[0].at("config").at("padding") == "same");
   const nlohmann::json compile = nlohmann::json::parse(file.metadata.at("compile"));
   CHECK(compile.at("loss") == "sparse_categorical_crossentropy");
+  CHECK(compile.at("label_smoothing") == 0);
   CHECK(compile.at("optimizer").at("type") == "Adam");
   CHECK(compile.at("optimizer").at("config").at("learning_rate") == 0.01);
 #ifdef TINYNET_PROJECT_VERSION
@@ -451,6 +472,15 @@ TEST_CASE("model file: damaged and foreign files are rejected with a message nam
       metadata["compile"] = compile.dump();
     });
     REQUIRE_THROWS_WITH(load_bad(), tinynet_test::contains("unknown optimizer type 'Adagrad'"));
+    for (const nlohmann::json& smoothing : {nlohmann::json(1.0), nlohmann::json(-0.1), nlohmann::json("0.1")}) {
+      rewrite(good, bad, [&](auto&, std::map<std::string, std::string>& metadata) {
+        nlohmann::json compile = nlohmann::json::parse(metadata.at("compile"));
+        compile["label_smoothing"] = smoothing;
+        metadata["compile"] = compile.dump();
+      });
+      REQUIRE_THROWS_WITH(load_bad(), tinynet_test::contains("compile: label_smoothing is " + smoothing.dump() +
+                                                             ", expected a number in [0, 1)"));
+    }
   }
 
   SECTION("a newer format_version") {

@@ -55,6 +55,62 @@ TEST_CASE("Sequential: every parameter's gradient matches finite differences of 
   }
 }
 
+TEST_CASE("Label smoothing: the loss is cross-entropy against (1 − ε)·y + ε/K, and its gradient matches",
+          "[sequential][loss][gradient]") {
+  const double epsilon = 0.2;
+  const std::vector<int> labels = labels_for(8, 4);
+  Sequential<double> model({5}, 3);
+  model.add<Dense>(6).add<ReLU>().add<Dense>(4).add<Softmax>();
+  model.compile(tinynet::SGD<double>({.learning_rate = 0}),
+                tinynet::SparseCategoricalCrossentropy{.label_smoothing = epsilon});
+  CHECK(model.label_smoothing() == epsilon);
+  const Matrix<double> x = tinynet_test::random_matrix(5, 8, 1, -2, 2);
+
+  // The loss written out by hand: the true class weighs 1 − ε + ε/4 = 0.85, each other ε/4 = 0.05.
+  auto smoothed_loss = [&] {
+    const Matrix<double> p = model.forward(x, tinynet::Mode::training);
+    double sum = 0;
+    for (tinynet::Index n = 0; n < 8; ++n)
+      for (int i = 0; i < 4; ++i) sum -= (i == labels[n] ? 0.85 : 0.05) * std::log(p(i, n));
+    return sum / 8;
+  };
+  const double reported = model.train_step(x, one_hot(labels, 4));
+  CHECK(reported == Catch::Approx(smoothed_loss()).epsilon(1e-12));
+  CHECK(model.evaluate(x, labels).loss == Catch::Approx(smoothed_loss()).epsilon(1e-12));  // no dropout: same value
+
+  const double h = 1e-6;
+  for (auto& p : model.collect_parameters()) {
+    Matrix<double>& v = *p.value;
+    Matrix<double> numeric(v.rows(), v.cols());
+    for (tinynet::Index i = 0; i < v.size(); ++i) {
+      const double keep = v.data()[i];
+      v.data()[i] = keep + h;
+      const double up = smoothed_loss();
+      v.data()[i] = keep - h;
+      const double down = smoothed_loss();
+      v.data()[i] = keep;
+      numeric.data()[i] = (up - down) / (2 * h);
+    }
+    INFO("parameter " << p.name);
+    CHECK(tinynet_test::relative_error(*p.gradient, numeric) < 1e-6);
+  }
+
+  // Without smoothing the same step reports a different (plain cross-entropy) loss.
+  Sequential<double> plain({5}, 3);
+  plain.add<Dense>(6).add<ReLU>().add<Dense>(4).add<Softmax>();
+  plain.compile(tinynet::SGD<double>({.learning_rate = 0}), tinynet::SparseCategoricalCrossentropy{});
+  CHECK(plain.train_step(x, one_hot(labels, 4)) != Catch::Approx(reported));
+}
+
+TEST_CASE("compile rejects label smoothing outside [0, 1)", "[sequential][loss]") {
+  for (const double epsilon : {-0.1, 1.0, 2.0}) {
+    Sequential<float> model({4});
+    model.add<Dense>(3).add<Softmax>();
+    REQUIRE_THROWS_WITH(model.compile(tinynet::Adam<float>{}, tinynet::CategoricalCrossentropy{.label_smoothing = epsilon}),
+                        tinynet_test::contains("label_smoothing must be in [0, 1), got"));
+  }
+}
+
 TEST_CASE("Softmax + cross-entropy gradient is p − onehot, finite for saturated outputs", "[sequential][loss]") {
   Matrix<double> p(3, 2), y(3, 2), dz;
   p << 1.0, 0.2, 0.0, 0.3, 0.0, 0.5;

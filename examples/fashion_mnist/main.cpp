@@ -33,6 +33,7 @@ struct Options {
   std::optional<long> batch_size;
   std::optional<double> learning_rate;
   std::optional<std::string> optimizer;
+  std::optional<double> label_smoothing;
   std::uint64_t seed = 42;
   int threads = 0;  // 0: leave the default (all cores)
   std::string data_dir;
@@ -59,6 +60,7 @@ Options:
   --batch-size N         batch size (default: the model's)
   --learning-rate X      learning rate (default: the model's)
   --optimizer NAME       adam, sgd or rmsprop (default: the model's)
+  --label-smoothing X    label smoothing of the cross-entropy, in [0, 1) (default: the model's)
   --seed N               seed for initialisation and shuffling (default 42)
   --threads N            threads for matrix products and loops (default: the model's:
                          1 for the MLPs, all cores for the CNNs)
@@ -122,6 +124,8 @@ Options parse(int argc, char** argv) {
       o.optimizer = value();
       if (*o.optimizer != "adam" && *o.optimizer != "sgd" && *o.optimizer != "rmsprop")
         fail("--optimizer expects adam, sgd or rmsprop, got '" + *o.optimizer + "'");
+    } else if (flag == "--label-smoothing") {
+      o.label_smoothing = parse_number<double>(flag, value(), 0.0, 0.99);
     } else if (flag == "--seed") {
       o.seed = parse_number<std::uint64_t>(flag, value(), 0, ~std::uint64_t{0});
     } else if (flag == "--threads") {
@@ -222,7 +226,8 @@ RunResult run_kfold(const fashion_mnist::Recipe& recipe, const Options& options,
   auto make_model = [&] {
     fashion_mnist::Model m = recipe.build(options.seed + static_cast<std::uint64_t>(built++));
     m.compile(fashion_mnist::make_optimizer(optimizer_name, learning_rate),
-              tinynet::SparseCategoricalCrossentropy::name, true);
+              tinynet::SparseCategoricalCrossentropy::name, true,
+              options.label_smoothing.value_or(recipe.label_smoothing));
     return m;
   };
   const auto start = std::chrono::steady_clock::now();
@@ -273,7 +278,8 @@ RunResult run_one(const fashion_mnist::Recipe& recipe, const Options& options,
   }
   if (!model.compiled())
     model.compile(fashion_mnist::make_optimizer(optimizer_name, learning_rate),
-                  tinynet::SparseCategoricalCrossentropy::name, true);
+                  tinynet::SparseCategoricalCrossentropy::name, true,
+                  options.label_smoothing.value_or(recipe.label_smoothing));
   std::cout << "Model " << recipe.name << ": " << recipe.description << "\n"
             << "Training on " << data.train.images.cols() << " images, " << epochs << " epochs, batch "
             << fit.batch_size << ", " << optimizer_name << " lr " << std::defaultfloat << model.optimizer().learning_rate << ", "

@@ -21,6 +21,7 @@ struct Recipe {
   std::function<Model(std::uint64_t seed)> build;  // layers only; compiled by make_optimizer
   std::string optimizer = "adam";
   double learning_rate = 1e-3;
+  double label_smoothing = 0;    // of the cross-entropy (see losses/cross_entropy.hpp)
   int epochs = 10;
   tinynet::Index batch_size = 64;
   double validation_split = 0;   // Keras's validation_split
@@ -184,6 +185,7 @@ inline std::vector<Recipe> recipes() {
                    fit.augment = augment::RandomShiftAndFlip{.image_shape = {28, 28, 1}, .max_shift = 2,
                                                              .horizontal_flip = true};
                  }});
+
   return all;
 }
 

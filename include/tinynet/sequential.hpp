@@ -131,20 +131,26 @@ class Sequential {
   }
 
   // Sets the optimizer and the loss. The optimizer is any Optimizer<T> (SGD, Adam, RMSprop);
-  // the loss is SparseCategoricalCrossentropy (integer labels) or CategoricalCrossentropy.
+  // the loss is SparseCategoricalCrossentropy (integer labels) or CategoricalCrossentropy,
+  // optionally with label smoothing: SparseCategoricalCrossentropy{.label_smoothing = 0.1}.
   template <std::derived_from<Optimizer<T>> Opt, typename Loss>
-  void compile(Opt optimizer, Loss) {
-    compile(std::make_unique<Opt>(std::move(optimizer)), Loss::name, Loss::sparse_labels);
+  void compile(Opt optimizer, Loss loss) {
+    compile(std::make_unique<Opt>(std::move(optimizer)), Loss::name, Loss::sparse_labels, loss.label_smoothing);
   }
 
-  void compile(std::unique_ptr<Optimizer<T>> optimizer, const std::string& loss_name, bool sparse_labels) {
+  void compile(std::unique_ptr<Optimizer<T>> optimizer, const std::string& loss_name, bool sparse_labels,
+               double label_smoothing = 0) {
     if (layers_.empty()) throw std::logic_error("Sequential::compile: the model has no layers");
+    if (!(label_smoothing >= 0 && label_smoothing < 1))
+      throw std::invalid_argument("Sequential::compile: label_smoothing must be in [0, 1), got " +
+                                  std::to_string(label_smoothing));
     if (output_shape().rank() != 1)
       throw std::invalid_argument("Sequential::compile: the model's output " + output_shape().to_string() +
                                   " is not a vector of class scores; add Flatten and Dense layers");
     optimizer_ = std::move(optimizer);
     loss_name_ = loss_name;
     sparse_labels_ = sparse_labels;
+    label_smoothing_ = label_smoothing;
     parameters_ = collect_parameters();
   }
 
@@ -212,15 +218,16 @@ class Sequential {
       if (p.trainable()) p.gradient->setZero();                        // 1. zero gradients
     const Matrix<T>& probabilities = forward(x, Mode::training);       // 2. forward
     const Index n = x.cols();
-    double loss = cross_entropy_sum(probabilities, targets) / static_cast<double>(n);  // 3. loss
+    const Matrix<T>& y = loss_targets(targets);                        //    Y, or Y' when smoothing
+    double loss = cross_entropy_sum(probabilities, y) / static_cast<double>(n);  // 3. loss
     if (correct) *correct += count_correct(probabilities, targets);
     const Matrix<T>* gradient = &output_gradient_;                     // 4. backward
     std::size_t top = layers_.size();
     if (ends_in_softmax()) {
-      softmax_cross_entropy_gradient(probabilities, targets, n, output_gradient_);
+      softmax_cross_entropy_gradient(probabilities, y, n, output_gradient_);
       --top;  // dZ is already the gradient at the softmax input
     } else {
-      cross_entropy_gradient(probabilities, targets, n, output_gradient_);
+      cross_entropy_gradient(probabilities, y, n, output_gradient_);
     }
     for (std::size_t l = top; l-- > 0;) gradient = &layers_[l]->backward(*gradient);
     loss += apply_regularizers();                                      // 5. penalties
@@ -268,6 +275,7 @@ class Sequential {
   }
   const std::string& loss_name() const { return loss_name_; }
   bool sparse_labels() const { return sparse_labels_; }
+  double label_smoothing() const { return label_smoothing_; }
 
   // Set by a callback to end fit() after the current epoch (Keras's model.stop_training).
   bool stop_training = false;
@@ -283,6 +291,13 @@ class Sequential {
                                   (sparse_labels_ ? "integer class labels (std::vector<int>)"
                                                   : "one-hot targets (a matrix)") +
                                   ", but was given " + (sparse ? "integer labels" : "a target matrix"));
+  }
+
+  // The targets the loss compares with: Y as given, or Y' = (1 − ε)·Y + ε/K with label smoothing.
+  const Matrix<T>& loss_targets(const Matrix<T>& targets) {
+    if (label_smoothing_ == 0) return targets;
+    smooth_labels(targets, label_smoothing_, smoothed_targets_);
+    return smoothed_targets_;
   }
 
   void check_input(const Matrix<T>& x, const char* what) const {
@@ -341,7 +356,7 @@ class Sequential {
       batch_x_ = x.middleCols(start, n);
       batch_y_ = targets.middleCols(start, n);
       const Matrix<T>& p = forward(batch_x_, Mode::inference);
-      loss_sum += cross_entropy_sum(p, batch_y_);
+      loss_sum += cross_entropy_sum(p, loss_targets(batch_y_));
       correct += count_correct(p, batch_y_);
     }
     const double samples = static_cast<double>(x.cols());
@@ -449,10 +464,12 @@ class Sequential {
   std::vector<Parameter<T>> parameters_;
   std::string loss_name_;
   bool sparse_labels_ = true;
+  double label_smoothing_ = 0;
   // Buffers reused from batch to batch.
   Matrix<T> batch_x_;          // (features × N) the current batch
   Matrix<T> batch_y_;          // (classes × N)  its one-hot targets
   Matrix<T> output_gradient_;  // dL/d(output) or, fused, dL/d(softmax input)
+  Matrix<T> smoothed_targets_; // (classes × N)  Y' with label smoothing
 };
 
 namespace detail {

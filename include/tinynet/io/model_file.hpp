@@ -213,6 +213,7 @@ void save_model(const Sequential<T>& model, const std::string& path, const SaveO
   if (model.compiled()) {
     Optimizer<T>& optimizer = m.optimizer();
     metadata["compile"] = nlohmann::json{{"loss", model.loss_name()},
+                                         {"label_smoothing", model.label_smoothing()},
                                          {"optimizer", {{"type", optimizer.type()}, {"config", optimizer.config()}}}}
                               .dump();
     if (options.include_optimizer) {
@@ -348,8 +349,15 @@ Sequential<T> load_model(const std::string& path, const LoadOptions& options = {
     const nlohmann::json compile = parse_json("compile");
     std::unique_ptr<Optimizer<T>> optimizer;
     std::string loss;
+    double label_smoothing = 0;  // files written before label smoothing existed have none
     try {
       loss = compile.at("loss").get<std::string>();
+      if (compile.contains("label_smoothing")) {
+        const nlohmann::json& smoothing = compile.at("label_smoothing");
+        if (!smoothing.is_number() || !(smoothing.get<double>() >= 0 && smoothing.get<double>() < 1))
+          throw fail("compile: label_smoothing is " + smoothing.dump() + ", expected a number in [0, 1)");
+        label_smoothing = smoothing.get<double>();
+      }
       const std::string type = compile.at("optimizer").at("type").get<std::string>();
       const nlohmann::json& config = compile.at("optimizer").at("config");
       try {
@@ -398,7 +406,7 @@ Sequential<T> load_model(const std::string& path, const LoadOptions& options = {
       }
     }
     if (options.compile) {
-      model.compile(std::move(optimizer), loss, loss == SparseCategoricalCrossentropy::name);
+      model.compile(std::move(optimizer), loss, loss == SparseCategoricalCrossentropy::name, label_smoothing);
       model.optimizer().learning_rate = learning_rate;
       model.optimizer().iterations = iterations;
       model.optimizer().slots() = std::move(slots);

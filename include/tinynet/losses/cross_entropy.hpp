@@ -18,6 +18,16 @@
 //
 // The two losses differ only in how the targets are given: SparseCategoricalCrossentropy takes
 // integer class ids (what Fashion-MNIST stores), CategoricalCrossentropy takes one-hot columns.
+//
+// Label smoothing (Keras's CategoricalCrossentropy(label_smoothing=ε), PyTorch's
+// CrossEntropyLoss(label_smoothing=ε)) softens the targets before the loss, for K classes:
+//
+//   Y' = (1 − ε)·Y + ε/K          e.g. K = 10, ε = 0.1: 0.91 for the true class, 0.01 for the others
+//
+// and everything above holds with Y' in place of Y: L = −(1/N) Σ Y'·log(P), dL/dZ = (P − Y')/N.
+// The model is never pushed towards a probability of exactly 1, which is a mild regularizer.
+// As in Keras and PyTorch, the loss is the smoothed one wherever it is reported (training,
+// validation, evaluate); accuracy compares with the true classes.
 #pragma once
 
 #include "../tensor.hpp"
@@ -32,14 +42,24 @@ namespace tinynet {
 struct SparseCategoricalCrossentropy {
   static constexpr const char* name = "sparse_categorical_crossentropy";
   static constexpr bool sparse_labels = true;
+  double label_smoothing = 0;  // ε in [0, 1)
 };
 
 struct CategoricalCrossentropy {
   static constexpr const char* name = "categorical_crossentropy";
   static constexpr bool sparse_labels = false;
+  double label_smoothing = 0;  // ε in [0, 1)
 };
 
 constexpr double cross_entropy_epsilon = 1e-7;
+
+// Y' = (1 − ε)·Y + ε/K, K = the number of rows (classes), written into `smoothed`.
+template <typename T>
+void smooth_labels(const Matrix<T>& targets, double epsilon, Matrix<T>& smoothed) {
+  smoothed.resize(targets.rows(), targets.cols());
+  smoothed.array() = targets.array() * static_cast<T>(1 - epsilon) +
+                     static_cast<T>(epsilon / static_cast<double>(targets.rows()));
+}
 
 // Summed (not averaged) cross-entropy of a batch: Σ_n −log(P[y_n, n]), with clipping.
 template <typename T>
