@@ -84,7 +84,7 @@ TEST_CASE("Dropout masks are reproducible from the seed", "[dropout]") {
   CHECK(a.type() == "Dropout");
 }
 
-TEST_CASE("Dropout rejects a rate outside [0, 1) and backward before forward", "[dropout]") {
+TEST_CASE("Dropout rejects a rate outside 0 ≤ rate < 1 and backward before forward", "[dropout]") {
   REQUIRE_THROWS_WITH(Dropout<float>(1.0), tinynet_test::contains("rate must be in [0, 1)"));
   REQUIRE_THROWS_WITH(Dropout<float>(-0.1), tinynet_test::contains("rate must be in [0, 1)"));
   Dropout<float> dropout(0.2);

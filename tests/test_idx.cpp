@@ -75,7 +75,7 @@ Bytes small_image_values() {
 
 }  // namespace
 
-TEMPLATE_TEST_CASE("read_idx_images puts one image per column, row-major, scaled to [0, 1]", "[idx]",
+TEMPLATE_TEST_CASE("read_idx_images puts one image per column, row-major, scaled to 0..1", "[idx]",
                    float, double) {
   const bool gz = GENERATE(false, true);
   const std::string path = write_idx("images_ok_" + std::to_string(sizeof(TestType)), idx_bytes({kImages, kRows, kCols}, small_image_values()), gz);

@@ -154,7 +154,7 @@ TEST_CASE("safetensors: the header is padded with spaces to a multiple of 8", "[
   }
 }
 
-TEST_CASE("safetensors: a matrix is stored row-major with shape [rows, cols]", "[safetensors]") {
+TEST_CASE("safetensors: a matrix is stored row-major with shape (rows, cols)", "[safetensors]") {
   const fs::path path = scratch_dir("row_major") / "m.safetensors";
   Matrix<float> m(2, 3);
   m << 1, 2, 3,
