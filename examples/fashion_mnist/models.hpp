@@ -125,15 +125,18 @@ inline std::vector<Recipe> recipes() {
                  .epochs = 20,
                  .validate_on_test = true});
 
-  // tinynet's strongest MLP within 5 minutes on 2 cores: wider layers, BatchNorm, Dropout,
-  // random horizontal flips (shifts cost an MLP more than they teach it) and a cosine learning-rate decay.
+  // tinynet's strongest MLP within 5 minutes on 2 cores: 512-256-128 with BatchNorm *before*
+  // each ReLU (Dense → BN → ReLU → Dropout 0.2), random horizontal flips and a cosine
+  // learning-rate decay. The order matters here: the same network with BN after the ReLU, as
+  // in the notebook's models, reached 0.898; BN first reached 0.910 (README, "measured").
+  // Shifts cost an MLP more than they teach it; wider layers (1024-512) overfit.
   all.push_back({.name = "mlp-best",
-                 .description = "512-256-128 MLP + BatchNorm + Dropout 0.2, Adam with cosine decay from 2e-3, "
-                                "random horizontal flips, batch 128, 40 epochs",
+                 .description = "512-256-128 MLP, each Dense → BatchNorm → ReLU → Dropout 0.2; Adam with cosine "
+                                "decay from 2e-3, random horizontal flips, batch 128, 40 epochs",
                  .build = [](std::uint64_t seed) {
                    Model m({784}, seed);
                    for (Index units : {512, 256, 128})
-                     m.add<Dense>(units).add<ReLU>().add<BatchNormalization>().add<Dropout>(0.2);
+                     m.add<Dense>(units).add<BatchNormalization>().add<ReLU>().add<Dropout>(0.2);
                    m.add<Dense>(10).add<Softmax>();
                    return m;
                  },
@@ -161,31 +164,34 @@ inline std::vector<Recipe> recipes() {
                  .validation_split = 0.2,
                  .threads = 0});
 
-  // tinynet's strongest CNN within 15 minutes on 2 cores: two conv blocks with BatchNorm,
-  // Dropout, shift/flip augmentation and a cosine learning-rate decay.
+  // tinynet's strongest CNN within 15 minutes on 2 cores: the notebook's two conv blocks (the
+  // first with 'same' padding, so the second sees 14×14) with BatchNorm, Dropout, a wider Dense
+  // layer, light shift/flip augmentation and a cosine learning-rate decay.
+  //
+  // Each block is Conv → MaxPool → BN → ReLU: pooling before the element-wise layers gives
+  // them a quarter of the values to touch. (Pooling then ReLU is exactly ReLU then pooling, as
+  // max and max(0, ·) commute; BN after pooling normalises the pooled values instead.)
   all.push_back({.name = "cnn-best",
-                 .description = "Conv32-BN-Conv32-BN-Pool-Drop, Conv64-BN-Conv64-BN-Pool-Drop, Dense256-BN-Drop; "
-                                "Adam + cosine decay, shift/flip augmentation, 15 epochs",
+                 .description = "Conv32(same)-Pool-BN-ReLU, Conv64-Pool-BN-ReLU-Drop0.25, Dense256-BN-ReLU-Drop0.4; "
+                                "Adam + cosine decay from 2e-3, shift ±1/flip augmentation, batch 64, 25 epochs",
                  .build = [](std::uint64_t seed) {
                    Model m({28, 28, 1}, seed);
-                   m.add<Conv2D>(32, 3).add<ReLU>().add<BatchNormalization>();
-                   m.add<Conv2D>(32, 3).add<ReLU>().add<BatchNormalization>().add<MaxPooling2D>(2).add<Dropout>(0.25);
-                   m.add<Conv2D>(64, 3).add<ReLU>().add<BatchNormalization>();
-                   m.add<Conv2D>(64, 3).add<ReLU>().add<BatchNormalization>().add<MaxPooling2D>(2).add<Dropout>(0.25);
-                   m.add<Flatten>().add<Dense>(256).add<ReLU>().add<BatchNormalization>().add<Dropout>(0.4);
+                   m.add<Conv2D>(32, 3, Conv2DOptions{.padding = Padding::same})
+                       .add<MaxPooling2D>(2).add<BatchNormalization>().add<ReLU>();
+                   m.add<Conv2D>(64, 3).add<MaxPooling2D>(2).add<BatchNormalization>().add<ReLU>().add<Dropout>(0.25);
+                   m.add<Flatten>().add<Dense>(256).add<BatchNormalization>().add<ReLU>().add<Dropout>(0.4);
                    m.add<Dense>(10).add<Softmax>();
                    return m;
                  },
-                 .epochs = 15,
+                 .epochs = 25,
                  .batch_size = 64,
                  .validate_on_test = true,
                  .threads = 0,
                  .customize = [](FitOptions<float>& fit, int epochs) {
                    fit.callbacks.push_back(std::make_shared<LearningRateScheduler<float>>(cosine_decay(2e-3, epochs)));
-                   fit.augment = augment::RandomShiftAndFlip{.image_shape = {28, 28, 1}, .max_shift = 2,
+                   fit.augment = augment::RandomShiftAndFlip{.image_shape = {28, 28, 1}, .max_shift = 1,
                                                              .horizontal_flip = true};
                  }});
-
   return all;
 }
 
