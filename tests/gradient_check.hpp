@@ -45,6 +45,23 @@ inline double relative_error(const Matrix<double>& analytic, const Matrix<double
   return worst;
 }
 
+// Central differences: entry i of the result is (loss(v + h·e_i) − loss(v − h·e_i)) / 2h, where
+// loss() reads v (a parameter or an input) through whatever it captured. v is restored.
+template <typename Loss>
+Matrix<double> numeric_gradient(Matrix<double>& v, Loss loss, double h = 1e-6) {
+  Matrix<double> numeric(v.rows(), v.cols());
+  for (tinynet::Index i = 0; i < v.size(); ++i) {
+    const double keep = v.data()[i];
+    v.data()[i] = keep + h;
+    const double up = loss();
+    v.data()[i] = keep - h;
+    const double down = loss();
+    v.data()[i] = keep;
+    numeric.data()[i] = (up - down) / (2 * h);
+  }
+  return numeric;
+}
+
 struct GradientCheckResult {
   double input_error = 0;   // worst relative error of dL/dx
   double parameter_error = 0;  // worst over all trainable parameters
@@ -57,7 +74,7 @@ inline GradientCheckResult check_layer_gradients(tinynet::Layer<double>& layer, 
                                                  double h = 1e-6, std::uint64_t seed = 7) {
   const Matrix<double> y0 = layer.forward(x, mode);
   const Matrix<double> R = random_matrix(y0.rows(), y0.cols(), seed);
-  auto loss = [&](const Matrix<double>& input) { return layer.forward(input, mode).cwiseProduct(R).sum(); };
+  auto loss = [&] { return layer.forward(x, mode).cwiseProduct(R).sum(); };  // reads x and the parameters
 
   // Analytic: zero the parameter gradients, one forward and one backward.
   auto params = layer.parameters();
@@ -71,32 +88,12 @@ inline GradientCheckResult check_layer_gradients(tinynet::Layer<double>& layer, 
     if (p.trainable()) dparams.push_back(*p.gradient);
 
   GradientCheckResult result;
-  Matrix<double> numeric(x.rows(), x.cols());
-  for (tinynet::Index i = 0; i < x.size(); ++i) {
-    const double keep = x.data()[i];
-    x.data()[i] = keep + h;
-    const double up = loss(x);
-    x.data()[i] = keep - h;
-    const double down = loss(x);
-    x.data()[i] = keep;
-    numeric.data()[i] = (up - down) / (2 * h);
-  }
-  result.input_error = relative_error(dx, numeric);
+  result.input_error = relative_error(dx, numeric_gradient(x, loss, h));
 
   std::size_t k = 0;
   for (auto& p : params) {
     if (!p.trainable()) continue;
-    Matrix<double>& v = *p.value;
-    Matrix<double> numeric_p(v.rows(), v.cols());
-    for (tinynet::Index i = 0; i < v.size(); ++i) {
-      const double keep = v.data()[i];
-      v.data()[i] = keep + h;
-      const double up = loss(x);
-      v.data()[i] = keep - h;
-      const double down = loss(x);
-      v.data()[i] = keep;
-      numeric_p.data()[i] = (up - down) / (2 * h);
-    }
+    const Matrix<double> numeric_p = numeric_gradient(*p.value, loss, h);
     const double err = relative_error(dparams[k++], numeric_p);
     if (err >= result.parameter_error) {
       result.parameter_error = err;

@@ -72,26 +72,8 @@ TEST_CASE("A regularized Dense's training gradient matches finite differences of
 
     // evaluate() returns the same full loss (Dense and Softmax behave alike in both modes).
     auto loss = [&] { return model.evaluate(x, labels).loss; };
-    const double h = 1e-6;
-    Matrix<double> numeric_W(dW.rows(), dW.cols()), numeric_b(db.rows(), db.cols());
-    for (tinynet::Index i = 0; i < dense.W.size(); ++i) {
-      const double keep = dense.W.data()[i];
-      dense.W.data()[i] = keep + h;
-      const double up = loss();
-      dense.W.data()[i] = keep - h;
-      const double down = loss();
-      dense.W.data()[i] = keep;
-      numeric_W.data()[i] = (up - down) / (2 * h);
-    }
-    for (tinynet::Index i = 0; i < dense.b.size(); ++i) {
-      const double keep = dense.b.data()[i];
-      dense.b.data()[i] = keep + h;
-      const double up = loss();
-      dense.b.data()[i] = keep - h;
-      const double down = loss();
-      dense.b.data()[i] = keep;
-      numeric_b.data()[i] = (up - down) / (2 * h);
-    }
+    const Matrix<double> numeric_W = tinynet_test::numeric_gradient(dense.W, loss);
+    const Matrix<double> numeric_b = tinynet_test::numeric_gradient(dense.b, loss);
     CHECK(tinynet_test::relative_error(dW, numeric_W) < 1e-6);
     CHECK(tinynet_test::relative_error(db, numeric_b) < 1e-6);  // the bias is not regularized
 

@@ -36,19 +36,8 @@ TEST_CASE("Sequential: every parameter's gradient matches finite differences of 
   auto loss = [&] {
     return tinynet::cross_entropy_sum(model.forward(x, tinynet::Mode::training), targets) / 8.0;
   };
-  const double h = 1e-6;
   for (auto& p : model.collect_parameters()) {
-    Matrix<double>& v = *p.value;
-    Matrix<double> numeric(v.rows(), v.cols());
-    for (tinynet::Index i = 0; i < v.size(); ++i) {
-      const double keep = v.data()[i];
-      v.data()[i] = keep + h;
-      const double up = loss();
-      v.data()[i] = keep - h;
-      const double down = loss();
-      v.data()[i] = keep;
-      numeric.data()[i] = (up - down) / (2 * h);
-    }
+    const Matrix<double> numeric = tinynet_test::numeric_gradient(*p.value, loss);
     INFO("parameter " << p.name);
     CHECK(tinynet_test::relative_error(*p.gradient, numeric) < 1e-6);
     CHECK(p.gradient->cwiseAbs().maxCoeff() > 0);  // the check compared something
@@ -78,19 +67,8 @@ TEST_CASE("Label smoothing: the loss is cross-entropy against (1 − ε)·y + ε
   CHECK(reported == Catch::Approx(smoothed_loss()).epsilon(1e-12));
   CHECK(model.evaluate(x, labels).loss == Catch::Approx(smoothed_loss()).epsilon(1e-12));  // no dropout: same value
 
-  const double h = 1e-6;
   for (auto& p : model.collect_parameters()) {
-    Matrix<double>& v = *p.value;
-    Matrix<double> numeric(v.rows(), v.cols());
-    for (tinynet::Index i = 0; i < v.size(); ++i) {
-      const double keep = v.data()[i];
-      v.data()[i] = keep + h;
-      const double up = smoothed_loss();
-      v.data()[i] = keep - h;
-      const double down = smoothed_loss();
-      v.data()[i] = keep;
-      numeric.data()[i] = (up - down) / (2 * h);
-    }
+    const Matrix<double> numeric = tinynet_test::numeric_gradient(*p.value, smoothed_loss);
     INFO("parameter " << p.name);
     CHECK(tinynet_test::relative_error(*p.gradient, numeric) < 1e-6);
   }
@@ -236,3 +214,36 @@ TEST_CASE("History records one entry per epoch with decreasing loss on learnable
   CHECK(history.metric("accuracy").size() == 20);
   REQUIRE_THROWS_WITH(history.metric("val_loss"), tinynet_test::contains("not recorded"));
 }
+
+#if defined(__SSE2__)
+// 1e-30 · 1e-10 = 1e-40 is below the smallest normal float (≈ 1.2e-38): a denormal, which x86
+// computes on a slow path. fit() flushes such results to zero on its threads (as TensorFlow
+// does on the CPU) and leaves the thread's floating-point mode as it found it.
+TEST_CASE("fit flushes denormal floats to zero while it runs, and restores the mode after", "[sequential]") {
+  constexpr unsigned flush_bits = tinynet::detail::ScopedFlushDenormals::flush_bits;
+  const unsigned before = _mm_getcsr();
+  REQUIRE((before & flush_bits) == 0);  // a program's default: denormals are kept
+  volatile float tiny = 1e-30f;
+  REQUIRE(tiny * 1e-10f > 0.0f);
+
+  struct Probe : tinynet::Callback<float> {
+    float product = -1;
+    unsigned mode = 0;
+    void on_batch_end(const tinynet::BatchEnd&, Sequential<float>&) override {
+      volatile float t = 1e-30f;
+      product = t * 1e-10f;
+      mode = _mm_getcsr();
+    }
+  };
+  auto probe = std::make_shared<Probe>();
+  Sequential<float> model({4}, 1);
+  model.add<Dense>(3).add<Softmax>();
+  model.compile(tinynet::SGD<float>{}, tinynet::SparseCategoricalCrossentropy{});
+  model.fit(tinynet_test::random_matrix(4, 8, 2).cast<float>(), std::vector<int>{0, 1, 2, 0, 1, 2, 0, 1},
+            {.epochs = 1, .batch_size = 4, .verbose = 0, .callbacks = {probe}});
+  CHECK(probe->product == 0.0f);
+  CHECK((probe->mode & flush_bits) == flush_bits);
+  constexpr unsigned modes = ~tinynet::detail::ScopedFlushDenormals::status_flags;  // not the sticky flags
+  CHECK((_mm_getcsr() & modes) == (before & modes));
+}
+#endif
