@@ -208,10 +208,10 @@ class Conv2D : public Layer<T> {
                                     {"l2", options_.kernel_regularizer.l2}}}};
   }
 
-  Index filters() const { return filters_; }
-
   // Samples per chunk (see "Chunks and threads" above): a training batch of 64 is 4 chunks.
   static constexpr Index samples_per_chunk = 16;
+
+  Index filters() const { return filters_; }
   Index kernel_size() const { return k_; }
   const Conv2DOptions& options() const { return options_; }
 
