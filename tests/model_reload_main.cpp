@@ -75,13 +75,13 @@ std::string report(tinynet::Sequential<float>& model, const Matrix<float>& x, co
 }
 
 // The values of a parameter-shaped matrix as the model file lays them out (docs/file-format.md):
-// Conv2D kernels as [C_out][C_in][k][k] from W(f, (ky·k + kx)·C_in + c), other matrices row by
+// Conv2D kernels as [C_out][C_in][k][k] from K(f, (ky·k + kx)·C_in + c), other matrices row by
 // row, (n × 1) matrices as a flat list — written here from the documentation, independently
 // of model_file.hpp, so that the Python check tests the documented layout.
 nlohmann::json documented_values(const tinynet::Layer<float>& layer, const std::string& name, const Matrix<float>& m) {
   nlohmann::json values = nlohmann::json::array();
-  if (layer.type() == "Conv2D" && name == "kernel") {
-    const Index C = layer.input_shape()[2], k = layer.config().at("kernel_size").get<Index>();
+  if (const auto* conv = dynamic_cast<const tinynet::Conv2D<float>*>(&layer); conv && name == "kernel") {
+    const Index C = layer.input_shape()[2], k = conv->kernel_size();
     for (Index f = 0; f < m.rows(); ++f) {
       nlohmann::json per_filter = nlohmann::json::array();
       for (Index c = 0; c < C; ++c) {
@@ -164,15 +164,15 @@ int main(int argc, char** argv) {
           .add<tinynet::Flatten>()
           .add<tinynet::Dense>(3)
           .add<tinynet::Softmax>();
-      model.compile(tinynet::Adam<float>({.learning_rate = 0.01}), tinynet::SparseCategoricalCrossentropy{});
+      model.compile(tinynet::Adam{.learning_rate = 0.01}, tinynet::SparseCategoricalCrossentropy{});
       model.fit(x_train, y_train, fit_options(5, 0));
-      model.save(model_path, {.include_optimizer = true});
+      tinynet::io::save_model(model, model_path, {.include_optimizer = true});
       std::string text = report(model, x_test, y_test);
       model.fit(x_train, y_train, fit_options(6, 5));  // one more epoch, as the check will do
       text += "after one more epoch\n" + report(model, x_test, y_test);
 
       // expected.json describes the saved state: reload it (the file, not the trained-on model).
-      tinynet::Sequential<float> saved = tinynet::load_model<float>(model_path);
+      tinynet::Sequential<float> saved = tinynet::io::load_model<float>(model_path);
       std::ofstream(dir / "expected.json") << expected_file(saved, model_path).dump(1) << "\n";
       std::ofstream out(predictions_path);
       out << text;
@@ -185,7 +185,7 @@ int main(int argc, char** argv) {
     if (!in) throw std::runtime_error("cannot read " + predictions_path + " (run 'save' first)");
     std::stringstream expected;
     expected << in.rdbuf();
-    tinynet::Sequential<float> model = tinynet::load_model<float>(model_path);
+    tinynet::Sequential<float> model = tinynet::io::load_model<float>(model_path);
     std::string text = report(model, x_test, y_test);
     model.fit(x_train, y_train, fit_options(6, 5));
     text += "after one more epoch\n" + report(model, x_test, y_test);

@@ -2,14 +2,14 @@
 #include "catch.hpp"
 
 #include <tinynet/data/augment.hpp>
+#include <tinynet/random.hpp>
 
 #include <functional>
-#include <random>
 #include <set>
 
 using tinynet::Index;
 using tinynet::Matrix;
-using tinynet::augment::RandomShiftAndFlip;
+using tinynet::data::RandomShiftAndFlip;
 
 namespace {
 // The draws RandomShiftAndFlip makes for one image, in its documented order.
@@ -17,13 +17,11 @@ struct Draw {
   Index dy, dx;
   bool flip;
 };
-Draw draw(std::mt19937_64& rng, Index max_shift, bool horizontal_flip) {
-  std::uniform_int_distribution<Index> shift(-max_shift, max_shift);
-  std::bernoulli_distribution coin(0.5);
+Draw draw(tinynet::Random& random, Index max_shift, bool horizontal_flip) {
   Draw d{};
-  d.dy = shift(rng);
-  d.dx = shift(rng);
-  d.flip = horizontal_flip && coin(rng);
+  d.dy = random.integer(-max_shift, max_shift);
+  d.dx = random.integer(-max_shift, max_shift);
+  d.flip = horizontal_flip && random.bernoulli(0.5);
   return d;
 }
 }  // namespace
@@ -35,7 +33,7 @@ TEST_CASE("RandomShiftAndFlip moves a pixel by the drawn offset and mirrors it",
   const Index N = 200, i0 = 3, j0 = 2;
   Matrix<float> batch = Matrix<float>::Zero(H * W * C, N);
   batch.row((i0 * W + j0) * C + 1).setOnes();
-  std::mt19937_64 rng(5), replay(5);
+  tinynet::Random rng(5), replay(5);
   augment(batch, rng);
 
   std::set<Index> shifts;
@@ -61,7 +59,7 @@ TEST_CASE("RandomShiftAndFlip mirrors rows and fills with zeros", "[augment]") {
   Matrix<double> batch(8, 64);
   for (Index n = 0; n < 64; ++n)
     for (Index v = 0; v < 8; ++v) batch(v, n) = static_cast<double>(v + 1);
-  std::mt19937_64 rng(1);
+  tinynet::Random rng(1);
   flip_only(batch, rng);
   Eigen::VectorXd original(8), mirrored(8);
   original << 1, 2, 3, 4, 5, 6, 7, 8;
@@ -79,7 +77,7 @@ TEST_CASE("RandomShiftAndFlip mirrors rows and fills with zeros", "[augment]") {
   const RandomShiftAndFlip shift_only{.image_shape = {2, 4, 1}, .max_shift = 1, .horizontal_flip = false};
   Matrix<double> one(8, 1);
   one << 1, 2, 3, 4, 5, 6, 7, 8;
-  std::mt19937_64 a(3), b(3);
+  tinynet::Random a(3), b(3);
   shift_only(one, a);
   const Draw d = draw(b, 1, false);
   for (Index i = 0; i < 2; ++i)
@@ -94,7 +92,7 @@ TEST_CASE("RandomShiftAndFlip is reproducible with a seed and checks its shape",
   const RandomShiftAndFlip augment{.image_shape = {28, 28, 1}, .max_shift = 3, .horizontal_flip = true};
   const Matrix<float> images = Matrix<float>::Random(784, 16);
   Matrix<float> a = images, b = images, c = images;
-  std::mt19937_64 ra(42), rb(42), rc(43);
+  tinynet::Random ra(42), rb(42), rc(43);
   augment(a, ra);
   augment(b, rb);
   augment(c, rc);
@@ -109,10 +107,10 @@ TEST_CASE("RandomShiftAndFlip is reproducible with a seed and checks its shape",
 }
 
 TEST_CASE("RandomShiftAndFlip plugs into FitOptions::augment", "[augment]") {
-  std::function<void(Matrix<float>&, std::mt19937_64&)> hook =
+  std::function<void(Matrix<float>&, tinynet::Random&)> hook =
       RandomShiftAndFlip{.image_shape = {4, 4, 1}, .max_shift = 1};
   Matrix<float> batch = Matrix<float>::Ones(16, 3);
-  std::mt19937_64 rng(0);
+  tinynet::Random rng(0);
   hook(batch, rng);
   CHECK(batch.sum() <= 48);
 }

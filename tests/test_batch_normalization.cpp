@@ -2,6 +2,7 @@
 // moving-average update, per-channel statistics of images, and double-precision gradient checks
 // (γ and β included) in both modes, for flat and image inputs.
 #include "catch.hpp"
+#include "config_of.hpp"
 #include "gradient_check.hpp"
 
 #include <tinynet/layers/batch_normalization.hpp>
@@ -181,9 +182,9 @@ TEST_CASE("BatchNormalization exposes γ, β as trainable and the moving statist
   CHECK_FALSE(params[3].trainable());
   for (const auto& p : params) CHECK(p.value->size() == 16);
   CHECK(bn.type() == "BatchNormalization");
-  CHECK(bn.config()["momentum"].get<double>() == Catch::Approx(0.9));
-  CHECK(bn.config()["epsilon"].get<double>() == Catch::Approx(1e-5));
-  CHECK(bn.config()["axis"].get<int>() == -1);
+  CHECK(tinynet_test::config_of(bn)["momentum"].get<double>() == Catch::Approx(0.9));
+  CHECK(tinynet_test::config_of(bn)["epsilon"].get<double>() == Catch::Approx(1e-5));
+  CHECK(tinynet_test::config_of(bn)["axis"].get<int>() == -1);
 
   tinynet::Sequential<float> model({10});
   model.add<tinynet::Dense>(6).add<BatchNormalization>();

@@ -1,7 +1,8 @@
 // Conv2D: forward against a plain nested-loop convolution, output shapes (valid and same,
-// strides 1 and 2), double-precision gradient checks of dW, db and dx, and the notebook CNN
+// strides 1 and 2), double-precision gradient checks of dK, db and dx, and the notebook CNN
 // in a Sequential (parameter count, output shapes, shape errors, a few training steps).
 #include "catch.hpp"
+#include "config_of.hpp"
 #include "gradient_check.hpp"
 
 #include <tinynet/layers/batch_normalization.hpp>
@@ -96,7 +97,7 @@ TEST_CASE("Conv2D forward matches a nested-loop convolution", "[conv2d]") {
     const Matrix<double> x = tinynet_test::random_matrix(c.H * c.W * c.C_in, 3, 5);
     const Matrix<double>& y = layer.forward(x, Mode::inference);
     const Matrix<double> expected =
-        reference_convolution(x, c.H, c.W, c.C_in, layer.W, layer.b, c.k, c.stride, c.top, c.left, c.H_out, c.W_out);
+        reference_convolution(x, c.H, c.W, c.C_in, layer.K, layer.b, c.k, c.stride, c.top, c.left, c.H_out, c.W_out);
     REQUIRE(y.rows() == expected.rows());
     REQUIRE(y.cols() == expected.cols());
     CHECK((y - expected).cwiseAbs().maxCoeff() < 1e-12);
@@ -131,21 +132,21 @@ TEST_CASE("Conv2D gradients accumulate, and the first layer skips dx", "[conv2d]
   const Matrix<double> dy = tinynet_test::random_matrix(27, 2, 2);
   layer.forward(x, Mode::training);
   layer.backward(dy);
-  const Matrix<double> dW = layer.dW, db = layer.db;
+  const Matrix<double> dK = layer.dK, db = layer.db;
   layer.backward(dy);
-  CHECK((layer.dW - 2 * dW).cwiseAbs().maxCoeff() < 1e-12);
+  CHECK((layer.dK - 2 * dK).cwiseAbs().maxCoeff() < 1e-12);
   CHECK((layer.db - 2 * db).cwiseAbs().maxCoeff() < 1e-12);
   CHECK(db.isApprox(dy.reshaped(3, 18).rowwise().sum()));  // db sums every pixel of every sample
 
   layer.compute_input_gradient = false;
-  layer.dW.setZero();
+  layer.dK.setZero();
   CHECK(layer.backward(dy).size() == 0);
-  CHECK(layer.dW.isApprox(dW));
+  CHECK(layer.dK.isApprox(dK));
 }
 
 TEST_CASE("Conv2D splits a batch into chunks without changing any result", "[conv2d]") {
   // 37 samples are chunks of 16, 16 and 5: every output column must still be the nested-loop
-  // convolution of its own sample, and dW, db, dx of the whole batch must equal the sums and
+  // convolution of its own sample, and dK, db, dx of the whole batch must equal the sums and
   // columns of 37 one-sample backward passes.
   const Case& c = cases[3];  // same padding, stride 2: chunk offsets hit every code path
   const Index N = 37;
@@ -155,16 +156,16 @@ TEST_CASE("Conv2D splits a batch into chunks without changing any result", "[con
   const Matrix<double> dy = tinynet_test::random_matrix(c.H_out * c.W_out * c.filters, N, 23);
   const Matrix<double> y = batched.forward(x, Mode::training);
   const Matrix<double> expected =
-      reference_convolution(x, c.H, c.W, c.C_in, batched.W, batched.b, c.k, c.stride, c.top, c.left, c.H_out, c.W_out);
+      reference_convolution(x, c.H, c.W, c.C_in, batched.K, batched.b, c.k, c.stride, c.top, c.left, c.H_out, c.W_out);
   CHECK((y - expected).cwiseAbs().maxCoeff() < 1e-12);
   const Matrix<double> dx = batched.backward(dy);
   REQUIRE(dx.cols() == N);
   for (Index n = 0; n < N; ++n) {
     single.forward(x.col(n), Mode::training);
-    const Matrix<double>& dx_n = single.backward(dy.col(n));   // dW, db accumulate over the 37 calls
+    const Matrix<double>& dx_n = single.backward(dy.col(n));   // dK, db accumulate over the 37 calls
     CHECK((dx.col(n) - dx_n).cwiseAbs().maxCoeff() < 1e-12);
   }
-  CHECK((batched.dW - single.dW).cwiseAbs().maxCoeff() < 1e-11);
+  CHECK((batched.dK - single.dK).cwiseAbs().maxCoeff() < 1e-11);
   CHECK((batched.db - single.db).cwiseAbs().maxCoeff() < 1e-11);
 }
 
@@ -196,16 +197,16 @@ TEST_CASE("Conv2D parameters, initialisation and config", "[conv2d]") {
   Conv2D<float> layer(32, 3, {.kernel_initializer = tinynet::Initializer::he_uniform,
                               .kernel_regularizer = tinynet::L2(1e-4)});
   layer.build({28, 28, 1}, 42);
-  REQUIRE(layer.W.rows() == 32);
-  REQUIRE(layer.W.cols() == 9);
-  CHECK(layer.W.cwiseAbs().maxCoeff() <= std::sqrt(6.0f / 9));
+  REQUIRE(layer.K.rows() == 32);
+  REQUIRE(layer.K.cols() == 9);
+  CHECK(layer.K.cwiseAbs().maxCoeff() <= std::sqrt(6.0f / 9));
   CHECK(layer.b.isZero());
   const auto params = layer.parameters();
   REQUIRE(params.size() == 2);
   CHECK(params[0].name == "kernel");
   CHECK(params[0].regularizer.l2 == 1e-4);
   CHECK(params[1].name == "bias");
-  const auto config = layer.config();
+  const auto config = tinynet_test::config_of(layer);
   CHECK(config["filters"] == 32);
   CHECK(config["kernel_size"] == 3);
   CHECK(config["strides"] == 1);
@@ -215,7 +216,7 @@ TEST_CASE("Conv2D parameters, initialisation and config", "[conv2d]") {
   Conv2D<float> glorot(64, 3), no_bias(8, 3, {.use_bias = false});
   glorot.build({13, 13, 32}, 1);
   no_bias.build({4, 4, 1}, 1);
-  CHECK(glorot.W.cwiseAbs().maxCoeff() <= std::sqrt(6.0f / (9 * 32 + 9 * 64)));  // Keras's fans
+  CHECK(glorot.K.cwiseAbs().maxCoeff() <= std::sqrt(6.0f / (9 * 32 + 9 * 64)));  // Keras's fans
   CHECK(no_bias.parameters().size() == 1);
 }
 
@@ -224,8 +225,8 @@ TEST_CASE("Conv2D rejects inputs that are not images", "[conv2d]") {
   REQUIRE_THROWS_WITH(layer.build({784}, 1),
                       tinynet_test::contains("Conv2D expects an image input (height, width, channels), got shape (None, 784)"));
   REQUIRE_THROWS_WITH(layer.build({2, 2, 1}, 1), tinynet_test::contains("got (None, 2, 2, 1)"));
-  REQUIRE_THROWS_WITH(Conv2D<float>(0, 3), tinynet_test::contains("filters must be positive"));
-  REQUIRE_THROWS_WITH(Conv2D<float>(4, 3, {.stride = 0}), tinynet_test::contains("stride must be positive"));
+  REQUIRE_THROWS_WITH(Conv2D<float>(0, 3), tinynet_test::contains("filters must be in [1, "));
+  REQUIRE_THROWS_WITH(Conv2D<float>(4, 3, {.stride = 0}), tinynet_test::contains("stride must be in [1, "));
   layer.build({5, 5, 2}, 1);
   REQUIRE_THROWS_WITH(layer.backward(Matrix<float>::Zero(36, 1)), tinynet_test::contains("before forward"));
   REQUIRE_THROWS_WITH(layer.forward(Matrix<float>::Zero(25, 1), Mode::training),
@@ -255,7 +256,7 @@ TEST_CASE("The notebook CNN has Keras's shapes and parameter count", "[conv2d][s
   CHECK(model.layer(5).output_shape() == Shape{5, 5, 64});
   CHECK(model.layer(6).output_shape() == Shape{1600});
   CHECK(model.output_shape() == Shape{10});
-  const std::string summary = model.summary_string();
+  const std::string summary = tinynet::summary_table(model);
   CHECK(summary.find("conv2d (Conv2D)") != std::string::npos);
   CHECK(summary.find("conv2d_1 (Conv2D)") != std::string::npos);
   CHECK(summary.find("max_pooling2d (MaxPooling2D)") != std::string::npos);
@@ -316,7 +317,7 @@ TEST_CASE("A small CNN learns to tell horizontal from vertical bars", "[conv2d][
   model.add<Conv2D>(4, 3, Conv2DOptions{.padding = Padding::same}).add<tinynet::ReLU>()
        .add<tinynet::MaxPooling2D>(2).add<tinynet::Flatten>()
        .add<tinynet::Dense>(2).add<tinynet::Softmax>();
-  model.compile(tinynet::Adam{{.learning_rate = 1e-2}}, tinynet::SparseCategoricalCrossentropy{});
+  model.compile(tinynet::Adam{.learning_rate = 1e-2}, tinynet::SparseCategoricalCrossentropy{});
   const auto before = model.evaluate(x_test, labels_test);
   model.fit(x, labels, {.epochs = 15, .batch_size = 32, .verbose = 0});
   const auto after = model.evaluate(x_test, labels_test);
@@ -338,7 +339,7 @@ TEST_CASE("Conv2D, BatchNormalization per channel, ReLU, MaxPooling2D train toge
   CHECK(model.layer(1).output_shape() == Shape{8, 8, 4});
   CHECK(model.count_parameters(true) == 36 + 8 + 16 * 4 * 2 + 2);   // kernel, γ β, dense
   CHECK(model.count_parameters(false) == 8);                         // moving mean and variance
-  model.compile(tinynet::Adam{{.learning_rate = 1e-2}}, tinynet::SparseCategoricalCrossentropy{});
+  model.compile(tinynet::Adam{.learning_rate = 1e-2}, tinynet::SparseCategoricalCrossentropy{});
   const auto history = model.fit(x, labels, {.epochs = 15, .batch_size = 32, .verbose = 0});
   CHECK(history.epochs.back().loss < 0.5 * history.epochs.front().loss);  // training: batch statistics
   CHECK(history.epochs.back().accuracy > 0.95);

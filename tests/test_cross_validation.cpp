@@ -4,7 +4,7 @@
 #include "catch.hpp"
 #include "gradient_check.hpp"
 
-#include <tinynet/cross_validation.hpp>
+#include <tinynet/training/cross_validation.hpp>
 #include <tinynet/layers/dense.hpp>
 #include <tinynet/layers/softmax.hpp>
 #include <tinynet/optimizers/adam.hpp>
@@ -56,7 +56,7 @@ namespace {
 Sequential<double> fresh_model() {
   Sequential<double> model({4}, 7);  // the same seed every time: every fresh model starts alike
   model.add<tinynet::Dense>(6).add<tinynet::Dense>(3).add<tinynet::Softmax>();
-  model.compile(tinynet::Adam<double>({.learning_rate = 0.02}), tinynet::SparseCategoricalCrossentropy{});
+  model.compile(tinynet::Adam{.learning_rate = 0.02}, tinynet::SparseCategoricalCrossentropy{});
   return model;
 }
 
@@ -74,7 +74,7 @@ void blobs(Index n, Matrix<double>& x, std::vector<int>& labels) {
 struct InitialWeights : tinynet::Callback<double> {
   std::vector<Matrix<double>> kernels;
   void on_train_begin(const tinynet::TrainBegin&, Sequential<double>& model) override {
-    kernels.push_back(*model.collect_parameters()[0].value);
+    kernels.push_back(*model.parameters()[0].value);
   }
 };
 
@@ -90,15 +90,20 @@ TEST_CASE("cross_validate trains a fresh model per fold on the other folds and t
     ++calls;
     return fresh_model();
   };
-  auto initial = std::make_shared<InitialWeights>();
+  auto initial = std::make_shared<InitialWeights>();  // shared on purpose: it records every fold
+  std::vector<int> folds_asked;
   const tinynet::CrossValidationResult result = tinynet::cross_validate(
-      make_model, x, labels, {.folds = 4, .seed = 1},
-      {.epochs = 3, .batch_size = 8, .verbose = 0, .callbacks = {initial}});
+      make_model, x, labels, {.folds = 4, .seed = 1}, {.epochs = 3, .batch_size = 8, .verbose = 0},
+      [&](int fold) -> std::vector<std::shared_ptr<tinynet::Callback<double>>> {
+        folds_asked.push_back(fold);
+        return {initial};
+      });
+  CHECK(folds_asked == std::vector<int>{1, 2, 3, 4});  // each fold asks for its own callbacks
 
   CHECK(calls == 4);  // once per fold
   REQUIRE(result.folds.size() == 4);
   const auto tests = tinynet::kfold_indices(40, {.folds = 4, .seed = 1});
-  const Matrix<double> reference = *fresh_model().collect_parameters()[0].value;
+  const Matrix<double> reference = *fresh_model().parameters()[0].value;
   REQUIRE(initial->kernels.size() == 4);
   for (std::size_t f = 0; f < 4; ++f) {
     const tinynet::FoldResult& fold = result.folds[f];
@@ -147,7 +152,7 @@ TEST_CASE("cross_validate works with one-hot targets and rejects conflicting opt
   auto make_onehot = [] {
     Sequential<double> model({4}, 3);
     model.add<tinynet::Dense>(3).add<tinynet::Softmax>();
-    model.compile(tinynet::Adam<double>{}, tinynet::CategoricalCrossentropy{});
+    model.compile(tinynet::Adam{}, tinynet::CategoricalCrossentropy{});
     return model;
   };
   const auto result = tinynet::cross_validate(make_onehot, x, targets, {.folds = 3}, {.epochs = 1, .verbose = 0});

@@ -1,6 +1,7 @@
 // Dropout: the drop rate, the 1/(1 − rate) scaling, the mask shared by forward and backward,
 // inference pass-through and seeded reproducibility.
 #include "catch.hpp"
+#include "config_of.hpp"
 #include "gradient_check.hpp"
 
 #include <tinynet/layers/dropout.hpp>
@@ -78,9 +79,9 @@ TEST_CASE("Dropout masks are reproducible from the seed", "[dropout]") {
   d.build({10}, 1);
   e.build({10}, 2);
   CHECK(d.forward(x, Mode::training) == e.forward(x, Mode::training));
-  CHECK(d.config()["seed"].get<std::uint64_t>() == 99);
-  CHECK(a.config()["seed"].is_null());
-  CHECK(a.config()["rate"].get<double>() == Catch::Approx(0.4));
+  CHECK(tinynet_test::config_of(d)["seed"].get<std::uint64_t>() == 99);
+  CHECK(tinynet_test::config_of(a)["seed"].is_null());
+  CHECK(tinynet_test::config_of(a)["rate"].get<double>() == Catch::Approx(0.4));
   CHECK(a.type() == "Dropout");
 }
 

@@ -1,5 +1,6 @@
 // LeakyReLU and ELU: values (Keras's defaults and examples) and double-precision gradient checks.
 #include "catch.hpp"
+#include "config_of.hpp"
 #include "gradient_check.hpp"
 
 #include <tinynet/layers/elu.hpp>
@@ -49,7 +50,7 @@ TEST_CASE("LeakyReLU checks its slope, names itself and states its config", "[le
   REQUIRE_THROWS_WITH(tinynet::LeakyReLU<float>(-0.1), tinynet_test::contains("negative_slope must be"));
   tinynet::LeakyReLU<float> layer(0.2);
   CHECK(layer.type() == "LeakyReLU");
-  CHECK(layer.config()["negative_slope"].get<double>() == Catch::Approx(0.2));
+  CHECK(tinynet_test::config_of(layer)["negative_slope"].get<double>() == Catch::Approx(0.2));
   CHECK(layer.parameters().empty());
 }
 
@@ -91,7 +92,7 @@ TEST_CASE("ELU gradient matches finite differences", "[elu][gradient]") {
 TEST_CASE("ELU names itself and states its config", "[elu]") {
   tinynet::ELU<float> layer(0.8);
   CHECK(layer.type() == "ELU");
-  CHECK(layer.config()["alpha"].get<double>() == Catch::Approx(0.8));
+  CHECK(tinynet_test::config_of(layer)["alpha"].get<double>() == Catch::Approx(0.8));
   layer.build({3}, 0);
   REQUIRE_THROWS_WITH(layer.backward(Matrix<float>::Zero(3, 1)), tinynet_test::contains("before forward"));
 }

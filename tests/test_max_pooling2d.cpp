@@ -1,6 +1,7 @@
 // MaxPooling2D and Flatten: forward values by hand, the tie rule, gradient routing and a
 // double-precision gradient check on tie-free input.
 #include "catch.hpp"
+#include "config_of.hpp"
 #include "gradient_check.hpp"
 
 #include <tinynet/layers/flatten.hpp>
@@ -56,7 +57,7 @@ TEST_CASE("MaxPooling2D output shapes: floor, strides, odd sizes", "[max_pooling
   CHECK(MaxPooling2D<float>(2).build({26, 26, 32}, 0) == Shape{13, 13, 32});
   CHECK(MaxPooling2D<float>(2).build({11, 11, 64}, 0) == Shape{5, 5, 64});   // the last row is dropped
   CHECK(MaxPooling2D<float>(3, 2).build({7, 9, 1}, 0) == Shape{3, 4, 1});
-  CHECK(MaxPooling2D<float>(3).config()["strides"] == 3);
+  CHECK(tinynet_test::config_of(MaxPooling2D<float>(3))["strides"] == 3);
   MaxPooling2D<float> pool(3);
   REQUIRE_THROWS_WITH(pool.build({2, 5, 1}, 0), tinynet_test::contains("got (None, 2, 5, 1)"));
   REQUIRE_THROWS_WITH(pool.build({25}, 0), tinynet_test::contains("expects an image input"));

@@ -2,6 +2,7 @@
 // moving statistics, float ↔ double files, resuming training from a checkpoint exactly, the
 // documented tensor layout, every kind of damaged file, and ModelCheckpoint.
 #include "catch.hpp"
+#include "config_of.hpp"
 #include "test_files.hpp"
 #include "gradient_check.hpp"
 
@@ -88,8 +89,8 @@ bool identical(const Matrix<T>& a, const Matrix<T>& b) {
 // Every parameter of a and b, in order, bit for bit.
 template <typename A, typename B>
 void require_same_parameters(Sequential<A>& a, Sequential<B>& b) {
-  const auto pa = a.collect_parameters();
-  const auto pb = b.collect_parameters();
+  const auto pa = a.parameters();
+  const auto pb = b.parameters();
   REQUIRE(pa.size() == pb.size());
   for (std::size_t i = 0; i < pa.size(); ++i) {
     INFO("parameter " << i << " (" << pa[i].name << ")");
@@ -102,9 +103,9 @@ void require_same_parameters(Sequential<A>& a, Sequential<B>& b) {
 template <typename T>
 Sequential<T> trained_model(const fs::path& path, bool include_optimizer = false) {
   Sequential<T> model = every_layer_model<T>();
-  model.compile(tinynet::Adam<T>({.learning_rate = 0.01}), tinynet::SparseCategoricalCrossentropy{});
+  model.compile(tinynet::Adam{.learning_rate = 0.01}, tinynet::SparseCategoricalCrossentropy{});
   model.fit(images<T>(32, 1), labels(32), quiet<T>(2));
-  tinynet::save_model(model, path.string(), {.include_optimizer = include_optimizer});
+  tinynet::io::save_model(model, path.string(), {.include_optimizer = include_optimizer});
   return model;
 }
 
@@ -132,7 +133,7 @@ TEMPLATE_TEST_CASE("model file: a saved model predicts bit-identically after loa
   const fs::path path = dir / "model.safetensors";
   Sequential<T> model = trained_model<T>(path);
 
-  Sequential<T> loaded = tinynet::load_model<T>(path.string());
+  Sequential<T> loaded = tinynet::io::load_model<T>(path.string());
   const Matrix<T> x = images<T>(20, 99);
   REQUIRE(identical<T>(loaded.predict(x), model.predict(x)));
   require_same_parameters(loaded, model);
@@ -140,17 +141,17 @@ TEMPLATE_TEST_CASE("model file: a saved model predicts bit-identically after loa
   REQUIRE(loaded.size() == model.size());
   for (std::size_t i = 0; i < model.size(); ++i) {
     CHECK(loaded.layer(i).type() == model.layer(i).type());
-    CHECK(loaded.layer(i).config() == model.layer(i).config());
+    CHECK(tinynet_test::config_of(loaded.layer(i)) == tinynet_test::config_of(model.layer(i)));
   }
   CHECK(loaded.input_shape() == model.input_shape());
   CHECK(loaded.seed() == model.seed());
-  CHECK(loaded.summary_string() == model.summary_string());
+  CHECK(tinynet::summary_table(loaded) == tinynet::summary_table(model));
 
   // Compiled as saved; without include_optimizer the optimizer starts afresh.
   REQUIRE(loaded.compiled());
-  CHECK(loaded.loss_name() == "sparse_categorical_crossentropy");
+  CHECK(loaded.loss().name() == "sparse_categorical_crossentropy");
   CHECK(loaded.optimizer().type() == "Adam");
-  CHECK(loaded.optimizer().config() == model.optimizer().config());
+  CHECK(tinynet_test::config_of(loaded.optimizer()) == tinynet_test::config_of(model.optimizer()));
   CHECK(loaded.optimizer().iterations == 0);
   CHECK(loaded.optimizer().slots().empty());
 
@@ -173,10 +174,10 @@ TEST_CASE("model file: label smoothing is kept with the loss, and older files wi
   const fs::path dir = scratch_dir("label_smoothing");
   const fs::path path = dir / "smoothed.safetensors", old = dir / "old.safetensors";
   Sequential<double> model = every_layer_model<double>(false);
-  model.compile(tinynet::Adam<double>({.learning_rate = 0.01}), tinynet::SparseCategoricalCrossentropy{.label_smoothing = 0.2});
-  tinynet::save_model(model, path.string());
-  Sequential<double> loaded = tinynet::load_model<double>(path.string());
-  CHECK(loaded.label_smoothing() == 0.2);
+  model.compile(tinynet::Adam{.learning_rate = 0.01}, tinynet::SparseCategoricalCrossentropy{.label_smoothing = 0.2});
+  tinynet::io::save_model(model, path.string());
+  Sequential<double> loaded = tinynet::io::load_model<double>(path.string());
+  CHECK(loaded.loss().label_smoothing == 0.2);
   const Matrix<double> x = images<double>(12, 5);
   CHECK(loaded.evaluate(x, labels(12)).loss == model.evaluate(x, labels(12)).loss);  // the same smoothed loss
 
@@ -185,7 +186,7 @@ TEST_CASE("model file: label smoothing is kept with the loss, and older files wi
     compile.erase("label_smoothing");
     metadata["compile"] = compile.dump();
   });
-  CHECK(tinynet::load_model<double>(old.string()).label_smoothing() == 0);
+  CHECK(tinynet::io::load_model<double>(old.string()).loss().label_smoothing == 0);
 }
 
 TEST_CASE("model file: BatchNormalization's moving statistics survive", "[model_file]") {
@@ -196,7 +197,7 @@ TEST_CASE("model file: BatchNormalization's moving statistics survive", "[model_
   REQUIRE(bn.moving_mean.cwiseAbs().maxCoeff() > 0);
   REQUIRE((bn.moving_variance.array() != 1.0f).any());
 
-  Sequential<float> loaded = tinynet::load_model<float>(path.string());
+  Sequential<float> loaded = tinynet::io::load_model<float>(path.string());
   auto& restored = dynamic_cast<tinynet::BatchNormalization<float>&>(loaded.layer(1));
   CHECK(identical<float>(restored.moving_mean, bn.moving_mean));
   CHECK(identical<float>(restored.moving_variance, bn.moving_variance));
@@ -231,7 +232,7 @@ TEST_CASE("model file: tensors have the documented names, dtypes and PyTorch sha
         for (int kx = 0; kx < k; ++kx) {
           const std::size_t flat = static_cast<std::size_t>(((f * C + c) * k + ky) * k + kx);
           const double stored = io::detail::load_le<double>(conv_kernel.data.data() + flat * sizeof(double));
-          REQUIRE(stored == conv.W(f, (ky * k + kx) * C + c));
+          REQUIRE(stored == conv.K(f, (ky * k + kx) * C + c));
         }
   CHECK(file.find("layers.4.bias") == nullptr);  // the second Conv2D has no bias
   CHECK(file.at("layers.4.kernel").shape == std::vector<std::int64_t>{3, 4, 2, 2});
@@ -262,30 +263,30 @@ TEST_CASE("model file: float files load into double models and double files into
   Sequential<double> d = trained_model<double>(dir / "double.safetensors");
 
   // float32 → double is exact.
-  Sequential<double> widened = tinynet::load_model<double>((dir / "float.safetensors").string());
+  Sequential<double> widened = tinynet::io::load_model<double>((dir / "float.safetensors").string());
   require_same_parameters(widened, f);
   const Matrix<float> x = images<float>(10, 5);
   CHECK((widened.predict(x.cast<double>()).cast<float>() - f.predict(x)).cwiseAbs().maxCoeff() < 1e-5f);
 
   // float64 → float rounds each value to the nearest float.
-  Sequential<float> narrowed = tinynet::load_model<float>((dir / "double.safetensors").string());
-  const auto pn = narrowed.collect_parameters();
-  const auto pd = d.collect_parameters();
+  Sequential<float> narrowed = tinynet::io::load_model<float>((dir / "double.safetensors").string());
+  const auto pn = narrowed.parameters();
+  const auto pd = d.parameters();
   REQUIRE(pn.size() == pd.size());
   for (std::size_t i = 0; i < pn.size(); ++i) CHECK(identical<float>(*pn[i].value, pd[i].value->cast<float>()));
   CHECK((narrowed.predict(x).cast<double>() - d.predict(x.cast<double>())).cwiseAbs().maxCoeff() < 1e-5);
 }
 
 TEMPLATE_TEST_CASE("model file: resuming from a checkpoint continues exactly as an uninterrupted run", "[model_file]",
-                   tinynet::SGD<float>, tinynet::Adam<float>, tinynet::RMSprop<float>) {
+                   tinynet::SGD, tinynet::Adam, tinynet::RMSprop) {
   // Dropout's generator is not saved (it restarts from its seed), so this model has none.
   auto compiled = [] {
     Sequential<float> model = every_layer_model<float>(false);
-    if constexpr (std::is_same_v<TestType, tinynet::SGD<float>>)
-      model.compile(TestType({.learning_rate = 0.05, .momentum = 0.9, .nesterov = true}),
+    if constexpr (std::is_same_v<TestType, tinynet::SGD>)
+      model.compile(TestType{.learning_rate = 0.05, .momentum = 0.9, .nesterov = true},
                     tinynet::SparseCategoricalCrossentropy{});
     else
-      model.compile(TestType({.learning_rate = 0.01}), tinynet::SparseCategoricalCrossentropy{});
+      model.compile(TestType{.learning_rate = 0.01}, tinynet::SparseCategoricalCrossentropy{});
     return model;
   };
   const Matrix<float> x = images<float>(36, 2);
@@ -300,8 +301,8 @@ TEMPLATE_TEST_CASE("model file: resuming from a checkpoint continues exactly as 
   // B: the same 2 epochs, saved with the optimizer's state; C: loaded, trains epochs 3 and 4.
   Sequential<float> b = compiled();
   b.fit(x, y, quiet<float>(2));
-  b.save(path.string(), {.include_optimizer = true});
-  Sequential<float> c = tinynet::load_model<float>(path.string());
+  tinynet::io::save_model(b, path.string(), {.include_optimizer = true});
+  Sequential<float> c = tinynet::io::load_model<float>(path.string());
   REQUIRE(c.optimizer().iterations == b.optimizer().iterations);
   REQUIRE(c.optimizer().iterations == 2 * 5);  // 36 samples in batches of 8
   c.fit(x, y, quiet<float>(4, 2));
@@ -318,8 +319,8 @@ TEMPLATE_TEST_CASE("model file: resuming from a checkpoint continues exactly as 
 
   // Without the optimizer's state the continuation differs (so the check above has teeth),
   // except for plain SGD, which has none that matters — here SGD has momentum.
-  b.save(path.string());
-  Sequential<float> fresh = tinynet::load_model<float>(path.string());
+  tinynet::io::save_model(b, path.string());
+  Sequential<float> fresh = tinynet::io::load_model<float>(path.string());
   fresh.fit(x, y, quiet<float>(4, 2));
   CHECK_FALSE(identical<float>(fresh.predict(probe), a.predict(probe)));
 }
@@ -327,34 +328,34 @@ TEMPLATE_TEST_CASE("model file: resuming from a checkpoint continues exactly as 
 TEST_CASE("model file: what a file holds before compile and before the first step", "[model_file]") {
   const fs::path dir = scratch_dir("uncompiled");
   Sequential<double> model = every_layer_model<double>();
-  model.save((dir / "raw.safetensors").string(), {.include_optimizer = true});  // nothing to include
-  Sequential<double> raw = tinynet::load_model<double>((dir / "raw.safetensors").string());
+  tinynet::io::save_model(model, (dir / "raw.safetensors").string(), {.include_optimizer = true});  // nothing to include
+  Sequential<double> raw = tinynet::io::load_model<double>((dir / "raw.safetensors").string());
   CHECK_FALSE(raw.compiled());
   require_same_parameters(raw, model);
   CHECK(io::read_safetensors((dir / "raw.safetensors").string()).metadata.count("compile") == 0);
 
   // Compiled, never stepped: the optimizer has no slots yet and the loaded one has none either.
-  model.compile(tinynet::RMSprop<double>({.learning_rate = 0.002, .rho = 0.8}), tinynet::CategoricalCrossentropy{});
-  model.save((dir / "compiled.safetensors").string(), {.include_optimizer = true});
-  Sequential<double> compiled = tinynet::load_model<double>((dir / "compiled.safetensors").string());
+  model.compile(tinynet::RMSprop{.learning_rate = 0.002, .rho = 0.8}, tinynet::CategoricalCrossentropy{});
+  tinynet::io::save_model(model, (dir / "compiled.safetensors").string(), {.include_optimizer = true});
+  Sequential<double> compiled = tinynet::io::load_model<double>((dir / "compiled.safetensors").string());
   REQUIRE(compiled.compiled());
-  CHECK(compiled.loss_name() == "categorical_crossentropy");
-  CHECK_FALSE(compiled.sparse_labels());
+  CHECK(compiled.loss().name() == "categorical_crossentropy");
+  CHECK_FALSE(compiled.loss().sparse_labels);
   CHECK(compiled.optimizer().type() == "RMSprop");
-  CHECK(compiled.optimizer().config() == model.optimizer().config());
+  CHECK(tinynet_test::config_of(compiled.optimizer()) == tinynet_test::config_of(model.optimizer()));
   CHECK(compiled.optimizer().slots().empty());
   CHECK(io::read_safetensors((dir / "compiled.safetensors").string()).metadata.at("optimizer_slots") == "false");
 
   // LoadOptions{.compile = false}: the weights only.
-  Sequential<double> weights = tinynet::load_model<double>((dir / "compiled.safetensors").string(), {.compile = false});
+  Sequential<double> weights = tinynet::io::load_model<double>((dir / "compiled.safetensors").string(), {.compile = false});
   CHECK_FALSE(weights.compiled());
 
   // Extra metadata is stored; the keys save_model writes are reserved.
-  tinynet::save_model(model, (dir / "extra.safetensors").string(), {.metadata = {{"note", "hello"}}});
+  tinynet::io::save_model(model, (dir / "extra.safetensors").string(), {.metadata = {{"note", "hello"}}});
   CHECK(io::read_safetensors((dir / "extra.safetensors").string()).metadata.at("note") == "hello");
-  REQUIRE_THROWS_WITH(tinynet::save_model(model, (dir / "bad.safetensors").string(), {.metadata = {{"format", "x"}}}),
+  REQUIRE_THROWS_WITH(tinynet::io::save_model(model, (dir / "bad.safetensors").string(), {.metadata = {{"format", "x"}}}),
                       tinynet_test::contains("metadata key 'format' is reserved"));
-  REQUIRE_THROWS_WITH(tinynet::save_model(Sequential<float>({3}), (dir / "empty.safetensors").string()),
+  REQUIRE_THROWS_WITH(tinynet::io::save_model(Sequential<float>({3}), (dir / "empty.safetensors").string()),
                       tinynet_test::contains("no layers"));
   CHECK(temporaries(dir).empty());
 }
@@ -363,11 +364,11 @@ TEST_CASE("model file: damaged and foreign files are rejected with a message nam
   const fs::path dir = scratch_dir("damaged");
   const fs::path good = dir / "good.safetensors";
   trained_model<float>(good, true);
-  REQUIRE_NOTHROW(tinynet::load_model<float>(good.string()));
+  REQUIRE_NOTHROW(tinynet::io::load_model<float>(good.string()));
   const std::string bytes = read_bytes(good);
   const std::uint64_t header_size = io::detail::load_le<std::uint64_t>(reinterpret_cast<const std::byte*>(bytes.data()));
   const fs::path bad = dir / "bad.safetensors";
-  auto load_bad = [&] { return tinynet::load_model<float>(bad.string()); };
+  auto load_bad = [&] { return tinynet::io::load_model<float>(bad.string()); };
 
   SECTION("truncated at several cut points") {
     for (const std::size_t cut : {std::size_t{0}, std::size_t{5}, std::size_t{8}, std::size_t{9},
@@ -394,13 +395,13 @@ TEST_CASE("model file: damaged and foreign files are rejected with a message nam
         {"\"__metadata__\"", 0, 'x', "not valid JSON"},
         {"\"dtype\":\"F32\"", 9, 'G', "unknown dtype 'G32'"},
         {"\"shape\":[4,2,3,3]", 9, '5', "expects 360 bytes, got 288"},
-        {"\"layers.7.kernel\"", 8, '8', "missing tensor 'layers.7.kernel'"},
+        {"\"layers.7.kernel\"", 8, '8', "its configuration makes 168 parameter values but the file holds 6"},
         {"\"format\":\"tinynet\"", 10, 'T', "not a tinynet model file"},
         {"\"format_version\":\"1\"", 18, '7', "format_version 7 is newer"},
-        {"\"scalar\":\"float32\"", 15, '1', "metadata 'scalar' is 'float12'"},
-        {"\\\"type\\\":\\\"Dense\\\"", 11, 'E', "unknown layer type 'Eense'"},
-        {"\\\"units\\\":6", 10, '9', "tensor 'layers.7.kernel' has shape [6, 27], expected [9, 27]"},
-        {"\"optimizer_state\":\"true\"", 19, 'T', "metadata 'optimizer_state' is 'True'"},
+        {"\"scalar\":\"float32\"", 15, '1', "metadata 'scalar' is \"float12\""},
+        {"\\\"type\\\":\\\"Dense\\\"", 11, 'E', "unknown layer type \"Eense\""},
+        {"\\\"units\\\":6", 10, '9', "layer 7 (Dense): its configuration makes 252 parameter values but the file holds 168"},
+        {"\"optimizer_state\":\"true\"", 19, 'T', "metadata 'optimizer_state' is \"True\""},
     };
     for (const Flip& flip : flips) {
       INFO("flip in " << flip.find);
@@ -441,6 +442,12 @@ TEST_CASE("model file: damaged and foreign files are rejected with a message nam
     rewrite(good, bad, [](std::vector<io::TensorRecord>& tensors, auto&) {
       std::erase_if(tensors, [](const io::TensorRecord& t) { return t.name == "layers.8.moving_variance"; });
     });
+    REQUIRE_THROWS_WITH(load_bad(), tinynet_test::contains("layer 8 (BatchNormalization): its configuration makes 24 "
+                                                           "parameter values but the file holds 18"));
+    rewrite(good, bad, [](std::vector<io::TensorRecord>& tensors, auto&) {  // the right size, a wrong name
+      for (io::TensorRecord& t : tensors)
+        if (t.name == "layers.8.moving_variance") t.name = "layers.8.moving_var";
+    });
     REQUIRE_THROWS_WITH(load_bad(), tinynet_test::contains(
                                         "missing tensor 'layers.8.moving_variance' (layer 8 (BatchNormalization) moving_variance)"));
     rewrite(good, bad, [](std::vector<io::TensorRecord>& tensors, auto&) {
@@ -450,14 +457,18 @@ TEST_CASE("model file: damaged and foreign files are rejected with a message nam
     rewrite(good, bad, [](std::vector<io::TensorRecord>& tensors, auto&) {
       tensors.push_back(io::from_matrix<float>("layers.12.kernel", Matrix<float>::Zero(2, 2)));
     });
-    REQUIRE_THROWS_WITH(load_bad(), tinynet_test::contains("unexpected tensor 'layers.12.kernel'"));
+    REQUIRE_THROWS_WITH(load_bad(), tinynet_test::contains("layer 12 (Softmax): its configuration makes 0 parameter values but the file holds 4"));
+    rewrite(good, bad, [](std::vector<io::TensorRecord>& tensors, auto&) {
+      tensors.push_back(io::from_matrix<float>("extra.weights", Matrix<float>::Zero(2, 2)));
+    });
+    REQUIRE_THROWS_WITH(load_bad(), tinynet_test::contains("unexpected tensor 'extra.weights'"));
   }
 
   SECTION("an unknown layer type, or an option this tinynet does not know") {
     rewrite(good, bad, [](auto&, std::map<std::string, std::string>& metadata) {
       edit_architecture(metadata, [](nlohmann::json& a) { a["layers"][2]["type"] = "Transformer"; });
     });
-    REQUIRE_THROWS_WITH(load_bad(), tinynet_test::contains("layer 2: unknown layer type 'Transformer' (this tinynet knows"));
+    REQUIRE_THROWS_WITH(load_bad(), tinynet_test::contains("layer 2: unknown layer type \"Transformer\" (this tinynet knows"));
     rewrite(good, bad, [](auto&, std::map<std::string, std::string>& metadata) {
       edit_architecture(metadata, [](nlohmann::json& a) { a["layers"][7]["config"]["activation"] = "relu"; });
     });
@@ -465,21 +476,22 @@ TEST_CASE("model file: damaged and foreign files are rejected with a message nam
     rewrite(good, bad, [](auto&, std::map<std::string, std::string>& metadata) {
       edit_architecture(metadata, [](nlohmann::json& a) { a["layers"][7]["config"].erase("units"); });
     });
-    REQUIRE_THROWS_WITH(load_bad(), tinynet_test::contains("layer 7: Dense: config"));
+    REQUIRE_THROWS_WITH(load_bad(), tinynet_test::contains("layer 7 (Dense): config has no 'units'"));
     rewrite(good, bad, [](auto&, std::map<std::string, std::string>& metadata) {
       nlohmann::json compile = nlohmann::json::parse(metadata.at("compile"));
       compile["optimizer"]["type"] = "Adagrad";
       metadata["compile"] = compile.dump();
     });
-    REQUIRE_THROWS_WITH(load_bad(), tinynet_test::contains("unknown optimizer type 'Adagrad'"));
+    REQUIRE_THROWS_WITH(load_bad(), tinynet_test::contains("unknown optimizer type \"Adagrad\""));
     for (const nlohmann::json& smoothing : {nlohmann::json(1.0), nlohmann::json(-0.1), nlohmann::json("0.1")}) {
       rewrite(good, bad, [&](auto&, std::map<std::string, std::string>& metadata) {
         nlohmann::json compile = nlohmann::json::parse(metadata.at("compile"));
         compile["label_smoothing"] = smoothing;
         metadata["compile"] = compile.dump();
       });
-      REQUIRE_THROWS_WITH(load_bad(), tinynet_test::contains("compile: label_smoothing is " + smoothing.dump() +
-                                                             ", expected a number in [0, 1)"));
+      REQUIRE_THROWS_WITH(load_bad(), tinynet_test::contains(smoothing.is_number()
+                                                                 ? "compile: cross-entropy: label_smoothing must be in [0, 1)"
+                                                                 : "compile: 'label_smoothing' is \"0.1\", expected a finite number"));
     }
   }
 
@@ -488,7 +500,7 @@ TEST_CASE("model file: damaged and foreign files are rejected with a message nam
     REQUIRE_THROWS_WITH(load_bad(), tinynet_test::contains("format_version 2 is newer than this tinynet"));
     REQUIRE_THROWS_WITH(load_bad(), tinynet_test::contains("reads format_version 1 to 1"));
     rewrite(good, bad, [](auto&, std::map<std::string, std::string>& metadata) { metadata["format_version"] = "1.5"; });
-    REQUIRE_THROWS_WITH(load_bad(), tinynet_test::contains("format_version '1.5' is not a version number"));
+    REQUIRE_THROWS_WITH(load_bad(), tinynet_test::contains("format_version \"1.5\" is not a version number"));
   }
 
   SECTION("missing metadata") {
@@ -508,7 +520,7 @@ TEST_CASE("model file: damaged and foreign files are rejected with a message nam
     REQUIRE_THROWS_WITH(load_bad(), tinynet_test::contains("says format \"pt\""));
     write_bytes(bad, "name,value\nlearning_rate,0.001\n");
     REQUIRE_THROWS_AS(load_bad(), io::FormatError);
-    REQUIRE_THROWS_WITH(tinynet::load_model<float>((dir / "no_such.safetensors").string()),
+    REQUIRE_THROWS_WITH(tinynet::io::load_model<float>((dir / "no_such.safetensors").string()),
                         tinynet_test::contains("cannot open"));
   }
   CHECK(temporaries(dir).empty());
@@ -517,7 +529,7 @@ TEST_CASE("model file: damaged and foreign files are rejected with a message nam
 TEST_CASE("ModelCheckpoint: saves every epoch, or only on improvement with save_best_only", "[model_file][callbacks]") {
   const fs::path dir = scratch_dir("checkpoint");
   Sequential<float> model = every_layer_model<float>();
-  model.compile(tinynet::Adam<float>(), tinynet::SparseCategoricalCrossentropy{});
+  model.compile(tinynet::Adam{}, tinynet::SparseCategoricalCrossentropy{});
   auto log = [](int epoch, double val_loss, double val_accuracy) {
     tinynet::EpochLog l;
     l.epoch = epoch;
@@ -584,7 +596,7 @@ TEST_CASE("ModelCheckpoint: saves every epoch, or only on improvement with save_
 TEST_CASE("ModelCheckpoint: a checkpoint written during fit resumes training", "[model_file][callbacks]") {
   const fs::path dir = scratch_dir("checkpoint_fit");
   Sequential<float> model = every_layer_model<float>(false);
-  model.compile(tinynet::Adam<float>({.learning_rate = 0.01}), tinynet::SparseCategoricalCrossentropy{});
+  model.compile(tinynet::Adam{.learning_rate = 0.01}, tinynet::SparseCategoricalCrossentropy{});
   auto checkpoint = std::make_shared<tinynet::ModelCheckpoint<float>>(tinynet::ModelCheckpointOptions{
       .path = (dir / "ckpt.safetensors").string(), .monitor = "loss", .include_optimizer = true});
   const Matrix<float> x = images<float>(24, 4);
@@ -595,7 +607,7 @@ TEST_CASE("ModelCheckpoint: a checkpoint written during fit resumes training", "
   CHECK(checkpoint->saves() == 3);
 
   // The file holds the state after epoch 3, optimizer included.
-  Sequential<float> loaded = tinynet::load_model<float>(checkpoint->last_path());
+  Sequential<float> loaded = tinynet::io::load_model<float>(checkpoint->last_path());
   require_same_parameters(loaded, model);
   CHECK(loaded.optimizer().iterations == model.optimizer().iterations);
   const int done = std::stoi(io::read_safetensors(checkpoint->last_path()).metadata.at("epoch"));
@@ -610,14 +622,14 @@ TEST_CASE("model file: a failed save leaves no file and no temporary behind", "[
   const fs::path dir = scratch_dir("failed_save");
   Sequential<float> model = every_layer_model<float>();
   const std::string target = (dir / "missing_dir" / "model.safetensors").string();
-  REQUIRE_THROWS_WITH(model.save(target), tinynet_test::contains("cannot write safetensors file"));
+  REQUIRE_THROWS_WITH(tinynet::io::save_model(model, target), tinynet_test::contains("cannot write safetensors file"));
   CHECK_FALSE(fs::exists(target));
 
   // Overwriting an existing file replaces it whole.
   const std::string path = (dir / "model.safetensors").string();
-  model.save(path);
-  model.compile(tinynet::SGD<float>(), tinynet::SparseCategoricalCrossentropy{});
-  model.save(path, {.include_optimizer = true});
-  CHECK(tinynet::load_model<float>(path).compiled());
+  tinynet::io::save_model(model, path);
+  model.compile(tinynet::SGD{}, tinynet::SparseCategoricalCrossentropy{});
+  tinynet::io::save_model(model, path, {.include_optimizer = true});
+  CHECK(tinynet::io::load_model<float>(path).compiled());
   CHECK(temporaries(dir).empty());
 }

@@ -26,7 +26,7 @@ constexpr double tight = 1e-12;
 
 TEST_CASE("SGD: w ← w − lr·g", "[optimizer][sgd]") {
   OneParameter p;
-  tinynet::SGD<double> sgd({.learning_rate = 0.1});
+  tinynet::RuleOptimizer<double, tinynet::SGD> sgd({.learning_rate = 0.1});
   sgd.step(p.params);
   CHECK(p.w(0) == Catch::Approx(0.95).margin(tight));    // 1 − 0.1·0.5
   CHECK(p.w(1) == Catch::Approx(-1.975).margin(tight));  // −2 + 0.1·0.25
@@ -34,7 +34,7 @@ TEST_CASE("SGD: w ← w − lr·g", "[optimizer][sgd]") {
 
 TEST_CASE("SGD with momentum: v ← μv − lr·g, then w ← w + v", "[optimizer][sgd]") {
   OneParameter p;
-  tinynet::SGD<double> sgd({.learning_rate = 0.1, .momentum = 0.9});
+  tinynet::RuleOptimizer<double, tinynet::SGD> sgd({.learning_rate = 0.1, .momentum = 0.9});
   sgd.step(p.params);  // v = (−0.05, 0.025)          w = (0.95, −1.975)
   CHECK(p.w(0) == Catch::Approx(0.95).margin(tight));
   sgd.step(p.params);  // v = 0.9·v − 0.1·g = (−0.095, 0.0475)   w = (0.855, −1.9275)
@@ -45,7 +45,7 @@ TEST_CASE("SGD with momentum: v ← μv − lr·g, then w ← w + v", "[optimize
 
 TEST_CASE("SGD with Nesterov momentum: w ← w + μv − lr·g", "[optimizer][sgd]") {
   OneParameter p;
-  tinynet::SGD<double> sgd({.learning_rate = 0.1, .momentum = 0.9, .nesterov = true});
+  tinynet::RuleOptimizer<double, tinynet::SGD> sgd({.learning_rate = 0.1, .momentum = 0.9, .nesterov = true});
   sgd.step(p.params);  // v = (−0.05, 0.025); w += 0.9·v − 0.1·g = (−0.095, 0.0475)
   CHECK(p.w(0) == Catch::Approx(0.905).margin(tight));
   CHECK(p.w(1) == Catch::Approx(-1.9525).margin(tight));
@@ -56,7 +56,7 @@ TEST_CASE("SGD with Nesterov momentum: w ← w + μv − lr·g", "[optimizer][sg
 
 TEST_CASE("Adam: Keras's update with bias correction", "[optimizer][adam]") {
   OneParameter p;
-  tinynet::Adam<double> adam;  // lr 1e-3, β1 0.9, β2 0.999, ε 1e-7
+  tinynet::RuleOptimizer<double, tinynet::Adam> adam;  // lr 1e-3, β1 0.9, β2 0.999, ε 1e-7
   adam.step(p.params);
   // m = 0.1·g = (0.05, −0.025); v = 0.001·g² = (2.5e-4, 6.25e-5)
   // lr_t = 1e-3·√(1 − 0.999)/(1 − 0.9) = 3.16227766e-4
@@ -76,7 +76,7 @@ TEST_CASE("Adam counts one step per step, not one per tensor", "[optimizer][adam
   ga << 0.3;
   gb << 0.3;
   std::vector<Parameter<double>> params{{"a", &a, &ga, {}}, {"b", &b, &gb, {}}};
-  tinynet::Adam<double> adam;
+  tinynet::RuleOptimizer<double, tinynet::Adam> adam;
   double m = 0, v = 0, w = 1;  // scalar reference of the rule
   for (int t = 1; t <= 3; ++t) {
     adam.step(params);
@@ -91,7 +91,7 @@ TEST_CASE("Adam counts one step per step, not one per tensor", "[optimizer][adam
 
 TEST_CASE("RMSprop: v ← ρv + (1−ρ)g², then w ← w − lr·g/√(v+ε)", "[optimizer][rmsprop]") {
   OneParameter p;
-  tinynet::RMSprop<double> rmsprop;  // lr 1e-3, ρ 0.9, ε 1e-7
+  tinynet::RuleOptimizer<double, tinynet::RMSprop> rmsprop;  // lr 1e-3, ρ 0.9, ε 1e-7
   rmsprop.step(p.params);
   // v = 0.1·g² = (0.025, 0.00625); w0 −= 1e-3·0.5/√0.0250001 = 3.16227134e-3
   CHECK(p.w(0) == Catch::Approx(1 - 3.16227134e-3).margin(1e-11));
@@ -105,7 +105,7 @@ TEST_CASE("Optimizers skip non-trainable state and reject a changed parameter li
   g << 1;
   stat << 5;
   std::vector<Parameter<double>> params{{"w", &w, &g, {}}, {"moving_mean", &stat, nullptr, {}}};
-  tinynet::SGD<double> sgd({.learning_rate = 0.5});
+  tinynet::RuleOptimizer<double, tinynet::SGD> sgd({.learning_rate = 0.5});
   sgd.step(params);
   CHECK(w(0) == 0.5);
   CHECK(stat(0) == 5);

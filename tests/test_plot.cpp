@@ -7,7 +7,7 @@
 #include <stb_easy_font.h>
 
 #include <tinynet/plot/canvas.hpp>
-#include <tinynet/plot/confusion_matrix.hpp>
+#include <tinynet/plot/confusion_heatmap.hpp>
 #include <tinynet/plot/image_grid.hpp>
 #include <tinynet/plot/line_chart.hpp>
 
@@ -378,7 +378,7 @@ TEST_CASE("confusion-matrix heatmap: darker cells for larger counts", "[plot]") 
       20, 70, 30,       //
       40, 50, 60;
   const std::vector<std::string> names{"cat", "dog", "bird"};
-  const Canvas c = render_confusion_matrix(counts, names, "Pets");
+  const Canvas c = render_confusion_heatmap(counts, names, "Pets");
   const ConfusionMatrixLayout L = confusion_matrix_layout(counts, names, "Pets");
   CHECK(c.width() == L.width);
   CHECK(c.height() == L.height);
@@ -407,17 +407,17 @@ TEST_CASE("confusion-matrix heatmap: darker cells for larger counts", "[plot]") 
   CHECK(has_ink(L.cell_rect(0, 2), colors::text));
 
   const fs::path dir = scratch_dir("confusion");
-  confusion_matrix(counts, names, (dir / "cm.png").string());
+  confusion_heatmap(counts, names, (dir / "cm.png").string());
   const Decoded d = decode_png(dir / "cm.png");
   CHECK(d.width == L.width);
   CHECK(d.channels == 3);
 
-  REQUIRE_THROWS_WITH(render_confusion_matrix(counts, {"a", "b"}), tinynet_test::contains("2 class names for 3"));
-  REQUIRE_THROWS_WITH(render_confusion_matrix(tinynet::Matrix<int>(2, 3)), tinynet_test::contains("2x3"));
+  REQUIRE_THROWS_WITH(render_confusion_heatmap(counts, {"a", "b"}), tinynet_test::contains("2 class names for 3"));
+  REQUIRE_THROWS_WITH(render_confusion_heatmap(tinynet::Matrix<int>(2, 3)), tinynet_test::contains("2x3"));
   tinynet::Matrix<int> negative = tinynet::Matrix<int>::Zero(2, 2);
   negative(1, 0) = -1;
-  REQUIRE_THROWS_WITH(render_confusion_matrix(negative), tinynet_test::contains("negative count -1 at (1, 0)"));
-  CHECK(render_confusion_matrix(tinynet::Matrix<int>::Zero(2, 2)).width() > 0);  // all zero: no division by 0
+  REQUIRE_THROWS_WITH(render_confusion_heatmap(negative), tinynet_test::contains("negative count -1 at (1, 0)"));
+  CHECK(render_confusion_heatmap(tinynet::Matrix<int>::Zero(2, 2)).width() > 0);  // all zero: no division by 0
 }
 
 TEST_CASE("image grid: rows × columns of enlarged images, marked right or wrong", "[plot]") {

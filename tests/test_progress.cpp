@@ -5,7 +5,7 @@
 #include "catch.hpp"
 #include "gradient_check.hpp"
 
-#include <tinynet/callbacks/progress_logger.hpp>
+#include <tinynet/training/progress_bar.hpp>
 #include <tinynet/layers/dense.hpp>
 #include <tinynet/layers/relu.hpp>
 #include <tinynet/layers/softmax.hpp>
@@ -29,7 +29,7 @@ namespace {
 Sequential<double> small_model() {
   Sequential<double> model({4}, 5);
   model.add<tinynet::Dense>(6).add<tinynet::ReLU>().add<tinynet::Dense>(3).add<tinynet::Softmax>();
-  model.compile(tinynet::SGD<double>({.learning_rate = 0.1}), tinynet::SparseCategoricalCrossentropy{});
+  model.compile(tinynet::SGD{.learning_rate = 0.1}, tinynet::SparseCategoricalCrossentropy{});
   return model;
 }
 

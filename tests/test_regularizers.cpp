@@ -2,6 +2,7 @@
 // gradient a training step applies, held against finite differences of the whole loss
 // (cross-entropy + penalty) of a small Sequential model.
 #include "catch.hpp"
+#include "config_of.hpp"
 #include "gradient_check.hpp"
 
 #include <tinynet/layers/dense.hpp>
@@ -34,12 +35,12 @@ TEST_CASE("Regularizer penalties are Keras's: l1·Σ|W| + l2·ΣW²", "[regulari
 
 namespace {
 
-// Input (4) → Dense(3, kernel_regularizer) → Softmax, compiled with SGD at learning rate 0 so
-// that train_step computes every gradient but changes no weight.
+// Input (4) → Dense(3, kernel_regularizer) → Softmax; compute_gradients computes every gradient
+// but changes no weight.
 tinynet::Sequential<double> regularized_model(tinynet::Regularizer regularizer) {
   tinynet::Sequential<double> model({4}, 5);
   model.add<tinynet::Dense>(3, tinynet::DenseOptions{.kernel_regularizer = regularizer}).add<tinynet::Softmax>();
-  model.compile(tinynet::SGD<double>({.learning_rate = 0.0}), tinynet::SparseCategoricalCrossentropy{});
+  model.compile(tinynet::SGD{}, tinynet::SparseCategoricalCrossentropy{});
   return model;
 }
 
@@ -65,7 +66,7 @@ TEST_CASE("A regularized Dense's training gradient matches finite differences of
 
     // The loss a step reports: mean cross-entropy plus the penalty.
     const double ce = model.evaluate(x, labels).loss - model.regularization_loss();
-    const double reported = model.train_step(x, targets);
+    const double reported = model.compute_gradients(x, targets).loss;
     CHECK(model.regularization_loss() == Catch::Approx(c.regularizer.penalty(dense.W)));
     CHECK(reported == Catch::Approx(ce + c.regularizer.penalty(dense.W)));
     const Matrix<double> dW = dense.dW, db = dense.db;
@@ -81,7 +82,7 @@ TEST_CASE("A regularized Dense's training gradient matches finite differences of
     tinynet::Sequential<double> plain = regularized_model({});
     auto& plain_dense = dynamic_cast<tinynet::Dense<double>&>(plain.layer(0));
     plain_dense.b = dense.b;
-    plain.train_step(x, targets);
+    plain.compute_gradients(x, targets);
     Matrix<double> penalty_gradient = Matrix<double>::Zero(3, 4);
     c.regularizer.add_gradient(dense.W, penalty_gradient);
     CHECK((dW - plain_dense.dW - penalty_gradient).cwiseAbs().maxCoeff() < 1e-12);
@@ -93,12 +94,12 @@ TEST_CASE("Only the kernel is penalised, and an unregularized model has no penal
   model.add<tinynet::Dense>(4, tinynet::DenseOptions{.kernel_regularizer = tinynet::L2(0.001)})
       .add<tinynet::Dense>(2)
       .add<tinynet::Softmax>();
-  model.compile(tinynet::SGD<float>{}, tinynet::SparseCategoricalCrossentropy{});
+  model.compile(tinynet::SGD{}, tinynet::SparseCategoricalCrossentropy{});
   const auto& first = dynamic_cast<const tinynet::Dense<float>&>(model.layer(0));
   CHECK(model.regularization_loss() == Catch::Approx(0.001 * first.W.squaredNorm()));
-  const auto params = model.collect_parameters();
+  const auto params = model.parameters();
   CHECK(params[0].regularizer.active());        // kernel of layer 1
   CHECK_FALSE(params[1].regularizer.active());  // its bias
   CHECK_FALSE(params[2].regularizer.active());  // kernel of layer 2
-  CHECK(first.config()["kernel_regularizer"]["l2"].get<double>() == Catch::Approx(0.001));
+  CHECK(tinynet_test::config_of(first)["kernel_regularizer"]["l2"].get<double>() == Catch::Approx(0.001));
 }

@@ -292,14 +292,14 @@ TEST_CASE("safetensors: every broken rule of a hand-made header is named", "[saf
   rejects(R"({"a": {"dtype": 32, "shape": [2], "data_offsets": [0, 8]}})", 8, "dtype is not a string");
   rejects(R"({"a": {"dtype": "F33", "shape": [2], "data_offsets": [0, 8]}})", 8, "unknown dtype 'F33'");
   rejects(R"({"a": {"dtype": "F32", "shape": 2, "data_offsets": [0, 8]}})", 8, "shape is not an array");
-  rejects(R"({"a": {"dtype": "F32", "shape": ["2"], "data_offsets": [0, 8]}})", 8, "is not a list of integers");
-  rejects(R"({"a": {"dtype": "F32", "shape": [2.5], "data_offsets": [0, 8]}})", 8, "is not a list of integers");
+  rejects(R"({"a": {"dtype": "F32", "shape": ["2"], "data_offsets": [0, 8]}})", 8, "expected a list of integers");
+  rejects(R"({"a": {"dtype": "F32", "shape": [2.5], "data_offsets": [0, 8]}})", 8, "expected a list of integers");
   rejects(R"({"a": {"dtype": "F32", "shape": [-2, -1], "data_offsets": [0, 8]}})", 8, "negative dimension");
   rejects(R"({"a": {"dtype": "F64", "shape": [4294967296, 4294967296], "data_offsets": [0, 8]}})", 8,
           "is too large");
-  rejects(R"({"a": {"dtype": "F32", "shape": [2], "data_offsets": [0]}})", 8, "is not two non-negative integers");
-  rejects(R"({"a": {"dtype": "F32", "shape": [2], "data_offsets": [-8, 0]}})", 8, "is not two non-negative integers");
-  rejects(R"({"a": {"dtype": "F32", "shape": [2], "data_offsets": "0-8"}})", 8, "is not two non-negative integers");
+  rejects(R"({"a": {"dtype": "F32", "shape": [2], "data_offsets": [0]}})", 8, "expected two non-negative integers");
+  rejects(R"({"a": {"dtype": "F32", "shape": [2], "data_offsets": [-8, 0]}})", 8, "expected two non-negative integers");
+  rejects(R"({"a": {"dtype": "F32", "shape": [2], "data_offsets": "0-8"}})", 8, "expected two non-negative integers");
 
   rejects(R"({"a": {"dtype": "F32", "shape": [2], "data_offsets": [8, 0]}})", 8, "have begin > end");
   rejects(R"({"a": {"dtype": "F32", "shape": [2], "data_offsets": [4, 12]}})", 8, "run out of the data block, which is 8 bytes");

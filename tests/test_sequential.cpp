@@ -28,15 +28,15 @@ Matrix<double> one_hot(const std::vector<int>& labels, int classes) {
 TEST_CASE("Sequential: every parameter's gradient matches finite differences of the loss", "[sequential][gradient]") {
   Sequential<double> model({5}, 3);
   model.add<Dense>(6).add<ReLU>().add<Dense>(4).add<Softmax>();
-  model.compile(tinynet::SGD<double>({.learning_rate = 0}), tinynet::SparseCategoricalCrossentropy{});
+  model.compile(tinynet::SGD{}, tinynet::SparseCategoricalCrossentropy{});
   Matrix<double> x = tinynet_test::random_matrix(5, 8, 1, -2, 2);
   const Matrix<double> targets = one_hot(labels_for(8, 4), 4);
 
-  model.train_step(x, targets);  // lr 0: the weights stay, the gradients stay in place
+  model.compute_gradients(x, targets);  // the weights stay, the gradients stay in place
   auto loss = [&] {
     return tinynet::cross_entropy_sum(model.forward(x, tinynet::Mode::training), targets) / 8.0;
   };
-  for (auto& p : model.collect_parameters()) {
+  for (auto& p : model.parameters()) {
     const Matrix<double> numeric = tinynet_test::numeric_gradient(*p.value, loss);
     INFO("parameter " << p.name);
     CHECK(tinynet_test::relative_error(*p.gradient, numeric) < 1e-6);
@@ -50,9 +50,9 @@ TEST_CASE("Label smoothing: the loss is cross-entropy against (1 − ε)·y + ε
   const std::vector<int> labels = labels_for(8, 4);
   Sequential<double> model({5}, 3);
   model.add<Dense>(6).add<ReLU>().add<Dense>(4).add<Softmax>();
-  model.compile(tinynet::SGD<double>({.learning_rate = 0}),
+  model.compile(tinynet::SGD{},
                 tinynet::SparseCategoricalCrossentropy{.label_smoothing = epsilon});
-  CHECK(model.label_smoothing() == epsilon);
+  CHECK(model.loss().label_smoothing == epsilon);
   const Matrix<double> x = tinynet_test::random_matrix(5, 8, 1, -2, 2);
 
   // The loss written out by hand: the true class weighs 1 − ε + ε/4 = 0.85, each other ε/4 = 0.05.
@@ -63,11 +63,11 @@ TEST_CASE("Label smoothing: the loss is cross-entropy against (1 − ε)·y + ε
       for (int i = 0; i < 4; ++i) sum -= (i == labels[n] ? 0.85 : 0.05) * std::log(p(i, n));
     return sum / 8;
   };
-  const double reported = model.train_step(x, one_hot(labels, 4));
+  const double reported = model.compute_gradients(x, one_hot(labels, 4)).loss;
   CHECK(reported == Catch::Approx(smoothed_loss()).epsilon(1e-12));
   CHECK(model.evaluate(x, labels).loss == Catch::Approx(smoothed_loss()).epsilon(1e-12));  // no dropout: same value
 
-  for (auto& p : model.collect_parameters()) {
+  for (auto& p : model.parameters()) {
     const Matrix<double> numeric = tinynet_test::numeric_gradient(*p.value, smoothed_loss);
     INFO("parameter " << p.name);
     CHECK(tinynet_test::relative_error(*p.gradient, numeric) < 1e-6);
@@ -76,15 +76,15 @@ TEST_CASE("Label smoothing: the loss is cross-entropy against (1 − ε)·y + ε
   // Without smoothing the same step reports a different (plain cross-entropy) loss.
   Sequential<double> plain({5}, 3);
   plain.add<Dense>(6).add<ReLU>().add<Dense>(4).add<Softmax>();
-  plain.compile(tinynet::SGD<double>({.learning_rate = 0}), tinynet::SparseCategoricalCrossentropy{});
-  CHECK(plain.train_step(x, one_hot(labels, 4)) != Catch::Approx(reported));
+  plain.compile(tinynet::SGD{}, tinynet::SparseCategoricalCrossentropy{});
+  CHECK(plain.compute_gradients(x, one_hot(labels, 4)).loss != Catch::Approx(reported));
 }
 
 TEST_CASE("compile rejects label smoothing below 0 or at 1 and above", "[sequential][loss]") {
   for (const double epsilon : {-0.1, 1.0, 2.0}) {
     Sequential<float> model({4});
     model.add<Dense>(3).add<Softmax>();
-    REQUIRE_THROWS_WITH(model.compile(tinynet::Adam<float>{}, tinynet::CategoricalCrossentropy{.label_smoothing = epsilon}),
+    REQUIRE_THROWS_WITH(model.compile(tinynet::Adam{}, tinynet::CategoricalCrossentropy{.label_smoothing = epsilon}),
                         tinynet_test::contains("label_smoothing must be in [0, 1), got"));
   }
 }
@@ -137,8 +137,8 @@ TEST_CASE("Sparse and one-hot targets train identically", "[sequential]") {
     return m;
   };
   Sequential<double> sparse = make(), dense = make();
-  sparse.compile(tinynet::Adam<double>{}, tinynet::SparseCategoricalCrossentropy{});
-  dense.compile(tinynet::Adam<double>{}, tinynet::CategoricalCrossentropy{});
+  sparse.compile(tinynet::Adam{}, tinynet::SparseCategoricalCrossentropy{});
+  dense.compile(tinynet::Adam{}, tinynet::CategoricalCrossentropy{});
   const auto h1 = sparse.fit(x, labels, {.epochs = 3, .batch_size = 8, .verbose = 0});
   const auto h2 = dense.fit(x, one_hot(labels, 3), {.epochs = 3, .batch_size = 8, .verbose = 0});
   REQUIRE(h1.epochs.size() == 3);
@@ -152,7 +152,7 @@ TEST_CASE("fit reshuffles every epoch and is reproducible with a seed", "[sequen
   auto run = [&](std::uint64_t seed, bool shuffle) {
     Sequential<double> m({4}, 1);
     m.add<Dense>(3).add<Softmax>();
-    m.compile(tinynet::SGD<double>({.learning_rate = 0.5}), tinynet::SparseCategoricalCrossentropy{});
+    m.compile(tinynet::SGD{.learning_rate = 0.5}, tinynet::SparseCategoricalCrossentropy{});
     m.fit(x, labels, {.epochs = 2, .batch_size = 5, .shuffle = shuffle, .seed = seed, .verbose = 0});
     return m.predict(x);
   };
@@ -204,7 +204,7 @@ TEST_CASE("History records one entry per epoch with decreasing loss on learnable
   }
   Sequential<double> model({2}, 5);
   model.add<Dense>(3).add<Softmax>();
-  model.compile(tinynet::Adam<double>({.learning_rate = 0.05}), tinynet::SparseCategoricalCrossentropy{});
+  model.compile(tinynet::Adam{.learning_rate = 0.05}, tinynet::SparseCategoricalCrossentropy{});
   const auto history = model.fit(x, labels, {.epochs = 20, .batch_size = 16, .verbose = 0});
   REQUIRE(history.epochs.size() == 20);
   CHECK(history.epochs.back().loss < 0.5 * history.epochs.front().loss);
@@ -238,7 +238,7 @@ TEST_CASE("fit flushes denormal floats to zero while it runs, and restores the m
   auto probe = std::make_shared<Probe>();
   Sequential<float> model({4}, 1);
   model.add<Dense>(3).add<Softmax>();
-  model.compile(tinynet::SGD<float>{}, tinynet::SparseCategoricalCrossentropy{});
+  model.compile(tinynet::SGD{}, tinynet::SparseCategoricalCrossentropy{});
   model.fit(tinynet_test::random_matrix(4, 8, 2).cast<float>(), std::vector<int>{0, 1, 2, 0, 1, 2, 0, 1},
             {.epochs = 1, .batch_size = 4, .verbose = 0, .callbacks = {probe}});
   CHECK(probe->product == 0.0f);

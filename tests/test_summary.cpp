@@ -37,7 +37,7 @@ TEST_CASE("summary of the notebook's MLP 784-128-10 counts 101,770 parameters", 
   model.add<tinynet::Dense>(128).add<tinynet::ReLU>().add<tinynet::Dense>(10).add<tinynet::Softmax>();
   CHECK(model.count_parameters(true) == 101770);
   CHECK(model.count_parameters(false) == 0);
-  const std::string table = model.summary_string();
+  const std::string table = tinynet::summary_table(model);
   INFO(table);
   CHECK(contains(row_of(table, "dense (Dense)"), "(None, 128)"));
   CHECK(contains(row_of(table, "dense (Dense)"), "100,480"));
@@ -59,7 +59,7 @@ TEST_CASE("summary of the BatchNorm MLP counts 571,018 parameters, 1,792 non-tra
   CHECK(model.count_parameters(true) + model.count_parameters(false) == 571018);
   CHECK(model.count_parameters(false) == 1792);  // 2 · (512 + 256 + 128) moving statistics
   CHECK(model.count_parameters(true) == 569226);
-  const std::string table = model.summary_string();
+  const std::string table = tinynet::summary_table(model);
   INFO(table);
   struct Row {
     const char* name;
@@ -90,7 +90,7 @@ TEST_CASE("summary names the new layers as Keras does and shows image shapes", "
   Sequential<float> model({8, 8, 3});
   model.add<tinynet::BatchNormalization>().add<tinynet::LeakyReLU>().add<tinynet::ELU>()
       .add<tinynet::Dropout>(0.25).add<tinynet::LeakyReLU>(0.1);
-  const std::string table = model.summary_string();
+  const std::string table = tinynet::summary_table(model);
   INFO(table);
   CHECK(contains(row_of(table, "batch_normalization (BatchNormalization)"), "(None, 8, 8, 3)"));
   CHECK(contains(row_of(table, "batch_normalization (BatchNormalization)"), "12"));

@@ -19,15 +19,24 @@ using tinynet::Sequential;
 
 namespace {
 
-// Dense(4 → 3) + Softmax. With learning rate 0 the weights never move, so an epoch's training
-// loss is exactly the loss of the samples it trained on.
+// An optimizer that changes nothing: the weights never move.
+struct Frozen : tinynet::Optimizer<double> {
+  std::string type() const override { return "Frozen"; }
+  std::vector<std::string> slot_names() const override { return {}; }
+  void update(Matrix<double>&, const Matrix<double>&, std::vector<Matrix<double>>&) override {}
+};
+
+// Dense(4 → 3) + Softmax. Frozen (learning_rate 0), the weights never move, so an epoch's
+// training loss is exactly the loss of the samples it trained on.
 Sequential<double> linear_model(double learning_rate, bool sparse = true) {
   Sequential<double> model({4}, 11);
   model.add<tinynet::Dense>(3).add<tinynet::Softmax>();
-  if (sparse)
-    model.compile(tinynet::SGD<double>({.learning_rate = learning_rate}), tinynet::SparseCategoricalCrossentropy{});
+  const tinynet::CrossEntropy loss = sparse ? tinynet::CrossEntropy(tinynet::SparseCategoricalCrossentropy{})
+                                            : tinynet::CrossEntropy(tinynet::CategoricalCrossentropy{});
+  if (learning_rate == 0)
+    model.compile(Frozen{}, loss);
   else
-    model.compile(tinynet::SGD<double>({.learning_rate = learning_rate}), tinynet::CategoricalCrossentropy{});
+    model.compile(tinynet::SGD{.learning_rate = learning_rate}, loss);
   return model;
 }
 
@@ -101,7 +110,7 @@ TEST_CASE("val_ metrics of a training run are model.evaluate on the held-out tai
   data_with_tail(60, 12, x, labels);
   Sequential<double> model({4}, 2);
   model.add<tinynet::Dense>(5).add<tinynet::Dense>(3).add<tinynet::Softmax>();
-  model.compile(tinynet::Adam<double>({.learning_rate = 0.01}), tinynet::SparseCategoricalCrossentropy{});
+  model.compile(tinynet::Adam{.learning_rate = 0.01}, tinynet::SparseCategoricalCrossentropy{});
   const auto history = model.fit(x, labels, {.epochs = 3, .batch_size = 16, .verbose = 0, .validation_split = 0.2});
   const std::vector<int> tail_labels(labels.end() - 12, labels.end());
   const tinynet::Evaluation e = model.evaluate(x.rightCols(12), tail_labels);

@@ -1,15 +1,13 @@
-// fashion_mnist: trains the Keras notebook's models on the real Fashion-MNIST data.
+// fashion_mnist: the command-line tool that trains the Keras notebook's models on the real
+// Fashion-MNIST data, with every option a flag (the small programs beside it in examples/ are
+// the ones to copy into your own project).
 //
 //   fashion_mnist                      the notebook's MLP, 10 epochs, then test loss and accuracy
 //   fashion_mnist --model NAME ...     another model (see --help)
 #include "models.hpp"
 
-#include <tinynet/datasets/fashion_mnist.hpp>
-#include <tinynet/metrics/classification_report.hpp>
-#include <tinynet/plot/confusion_matrix.hpp>
-#include <tinynet/plot/image_grid.hpp>
-#include <tinynet/plot/line_chart.hpp>
 #include <tinynet/io/atomic_file.hpp>
+#include <tinynet/plot.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -172,12 +170,9 @@ std::vector<std::string> split_names(const std::string& list) {
 nlohmann::json epochs_json(const tinynet::History& history) {
   nlohmann::json rows = nlohmann::json::array();
   for (const tinynet::EpochLog& e : history.epochs) {
-    nlohmann::json row{{"epoch", e.epoch}, {"loss", e.loss}, {"accuracy", e.accuracy}, {"seconds", e.seconds},
-                       {"learning_rate", e.learning_rate}};
-    if (e.val_loss) {
-      row["val_loss"] = *e.val_loss;
-      row["val_accuracy"] = *e.val_accuracy;
-    }
+    nlohmann::json row{{"epoch", e.epoch}};
+    for (std::string_view name : tinynet::EpochLog::names)
+      if (const std::optional<double> value = e.get(name)) row[std::string(name)] = *value;
     rows.push_back(row);
   }
   return rows;
@@ -215,8 +210,6 @@ struct RunResult {
 RunResult run_kfold(const fashion_mnist::Recipe& recipe, const Options& options,
                     const tinynet::datasets::FashionMnist& data, int folds) {
   const int epochs = options.epochs.value_or(recipe.epochs);
-  const std::string optimizer_name = options.optimizer.value_or(recipe.optimizer);
-  const double learning_rate = options.learning_rate.value_or(recipe.learning_rate);
   tinynet::FitOptions<float> fit = fit_options(recipe, options, data, epochs);
   fit.validation_split = 0;  // each fold validates on its held-out part
   fit.validation_data = {};
@@ -225,15 +218,15 @@ RunResult run_kfold(const fashion_mnist::Recipe& recipe, const Options& options,
   int built = 0;
   auto make_model = [&] {
     fashion_mnist::Model m = recipe.build(options.seed + static_cast<std::uint64_t>(built++));
-    m.compile(fashion_mnist::make_optimizer(optimizer_name, learning_rate),
-              tinynet::SparseCategoricalCrossentropy::name, true,
-              options.label_smoothing.value_or(recipe.label_smoothing));
+    fashion_mnist::compile(m, recipe, options.optimizer, options.learning_rate, options.label_smoothing);
     return m;
   };
   const auto start = std::chrono::steady_clock::now();
-  const tinynet::CrossValidationResult cv =
-      tinynet::cross_validate(make_model, data.train.images, data.train.labels,
-                              tinynet::KFoldOptions{.folds = folds, .shuffle = true, .seed = 42}, fit);
+  fit.callbacks.clear();  // made again for every fold, below
+  const tinynet::CrossValidationResult cv = tinynet::cross_validate(
+      make_model, data.train.images, data.train.labels,
+      tinynet::KFoldOptions{.folds = folds, .shuffle = true, .seed = 42}, fit,
+      [&](int) { return fit_options(recipe, options, data, epochs).callbacks; });
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   RunResult result;
   result.json["model"] = recipe.name;
@@ -267,23 +260,18 @@ RunResult run_one(const fashion_mnist::Recipe& recipe, const Options& options,
                   const tinynet::datasets::FashionMnist& data) {
   using Clock = std::chrono::steady_clock;
   const int epochs = options.epochs.value_or(recipe.epochs);
-  const std::string optimizer_name = options.optimizer.value_or(recipe.optimizer);
-  const double learning_rate = options.learning_rate.value_or(recipe.learning_rate);
   tinynet::FitOptions<float> fit = fit_options(recipe, options, data, epochs);
 
   fashion_mnist::Model model = recipe.build(options.seed);
   if (!options.load_path.empty()) {
-    model = tinynet::load_model<float>(options.load_path);
+    model = tinynet::io::load_model<float>(options.load_path);
     std::cout << "Loaded " << options.load_path << '\n';
   }
-  if (!model.compiled())
-    model.compile(fashion_mnist::make_optimizer(optimizer_name, learning_rate),
-                  tinynet::SparseCategoricalCrossentropy::name, true,
-                  options.label_smoothing.value_or(recipe.label_smoothing));
+  if (!model.compiled()) fashion_mnist::compile(model, recipe, options.optimizer, options.learning_rate, options.label_smoothing);
   std::cout << "Model " << recipe.name << ": " << recipe.description << "\n"
             << "Training on " << data.train.images.cols() << " images, " << epochs << " epochs, batch "
-            << fit.batch_size << ", " << optimizer_name << " lr " << std::defaultfloat << model.optimizer().learning_rate << ", "
-            << tinynet::num_threads() << " thread(s)\n";
+            << fit.batch_size << ", " << model.optimizer().type() << " lr " << std::defaultfloat
+            << model.optimizer().learning_rate << ", " << tinynet::num_threads() << " thread(s)\n";
   if (options.summary) model.summary();
 
   const auto train_start = Clock::now();
@@ -291,25 +279,15 @@ RunResult run_one(const fashion_mnist::Recipe& recipe, const Options& options,
   if (epochs > 0) result.history = model.fit(data.train.images, data.train.labels, fit);
   const double train_seconds = std::chrono::duration<double>(Clock::now() - train_start).count();
   const tinynet::Evaluation test = model.evaluate(data.test.images, data.test.labels);
-
-  // Inference throughput: the whole test set through predict(), best of three.
-  double best_inference = 1e30;
-  tinynet::Matrix<float> probabilities;
-  for (int i = 0; i < 3; ++i) {
-    const auto t0 = Clock::now();
-    probabilities = model.predict(data.test.images);
-    best_inference = std::min(best_inference, std::chrono::duration<double>(Clock::now() - t0).count());
-  }
-  const double images_per_second = static_cast<double>(data.test.images.cols()) / best_inference;
-  const std::vector<int> predicted = tinynet::argmax_columns(probabilities);
+  const std::vector<int> predicted = tinynet::argmax_columns(model.predict(data.test.images));
   const tinynet::ClassificationReport report(data.test.labels, predicted, 10, class_names());
 
   if (result.history.stopped_epoch > 0)
     std::cout << "EarlyStopping stopped training after epoch " << result.history.stopped_epoch << '\n';
   std::cout << '\n' << report.to_string({}, 4) << '\n';
+  if (!result.history.stop_reason.empty()) std::cout << "Training stopped: " << result.history.stop_reason << '\n';
   std::cout << std::fixed << std::setprecision(4) << "Test loss: " << test.loss << "  Test accuracy: " << test.accuracy
-            << std::setprecision(2) << "  (training " << train_seconds << " s)\n"
-            << std::setprecision(0) << "Inference: " << images_per_second << " images/s\n";
+            << std::setprecision(2) << "  (training " << train_seconds << " s)\n";
 
   result.json["model"] = recipe.name;
   result.json["epochs"] = epochs_json(result.history);
@@ -318,15 +296,14 @@ RunResult run_one(const fashion_mnist::Recipe& recipe, const Options& options,
   result.json["test_accuracy"] = test.accuracy;
   result.json["train_seconds"] = train_seconds;
   result.json["threads"] = tinynet::num_threads();
-  result.json["inference_images_per_second"] = images_per_second;
   result.json["classification_report"] = report.to_json();
 
   if (!options.plots_dir.empty()) {
     const std::string prefix = options.plots_dir + "/" + recipe.name;
     if (!result.history.epochs.empty())
       tinynet::plot::training_curves(result.history, prefix + "-training.png", recipe.name + ": training history");
-    tinynet::plot::confusion_matrix(report.confusion(), class_names(), prefix + "-confusion.png",
-                                    recipe.name + ": confusion matrix (test set)");
+    tinynet::plot::confusion_heatmap(report.confusion(), class_names(), prefix + "-confusion.png",
+                                     recipe.name + ": confusion matrix (test set)");
     tinynet::plot::image_grid(data.test.images, 28, 28, predicted, data.test.labels, class_names(),
                               prefix + "-predictions.png",
                               {.columns = 6, .scale = 3, .max_images = 24, .indices = {},
@@ -334,7 +311,7 @@ RunResult run_one(const fashion_mnist::Recipe& recipe, const Options& options,
     std::cout << "Wrote " << prefix << "-{training,confusion,predictions}.png\n";
   }
   if (!options.save_path.empty()) {
-    model.save(options.save_path, tinynet::SaveOptions{.include_optimizer = options.save_optimizer});
+    tinynet::io::save_model(model, options.save_path, {.include_optimizer = options.save_optimizer});
     std::cout << "Saved " << options.save_path << '\n';
   }
   return result;

@@ -2,25 +2,29 @@
 // hyperparameters, plus tinynet's own stronger recipes.
 #pragma once
 
-#include <tinynet/tinynet.hpp>
+#include <tinynet/core.hpp>
 
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
+#include <variant>
 #include <vector>
 
 namespace fashion_mnist {
 
 using Model = tinynet::Sequential<float>;
 
+// One of the built-in optimizers, with its hyperparameters.
+using OptimizerChoice = std::variant<tinynet::Adam, tinynet::SGD, tinynet::RMSprop>;
+
 struct Recipe {
   std::string name;
   std::string description;
-  std::function<Model(std::uint64_t seed)> build;  // layers only; compiled by make_optimizer
-  std::string optimizer = "adam";
-  double learning_rate = 1e-3;
+  std::function<Model(std::uint64_t seed)> build;  // layers only; compile() adds the rest
+  OptimizerChoice optimizer = tinynet::Adam{};
   double label_smoothing = 0;    // of the cross-entropy (see losses/cross_entropy.hpp)
   int epochs = 10;
   tinynet::Index batch_size = 64;
@@ -36,13 +40,20 @@ struct Recipe {
   std::function<void(tinynet::FitOptions<float>&, int epochs)> customize{};
 };
 
-// SGD, Adam or RMSprop by name, as the example's --optimizer flag spells them.
-inline std::unique_ptr<tinynet::Optimizer<float>> make_optimizer(const std::string& name, double learning_rate) {
-  if (name == "adam") return std::make_unique<tinynet::Adam<float>>(tinynet::AdamOptions{.learning_rate = learning_rate});
-  if (name == "rmsprop")
-    return std::make_unique<tinynet::RMSprop<float>>(tinynet::RMSpropOptions{.learning_rate = learning_rate});
-  if (name == "sgd") return std::make_unique<tinynet::SGD<float>>(tinynet::SGDOptions{.learning_rate = learning_rate});
-  throw std::invalid_argument("unknown optimizer '" + name + "' (expected adam, sgd or rmsprop)");
+// The recipe's optimizer, or the one --optimizer names (with Keras's defaults), with
+// --learning-rate applied when given; then the model compiled with it.
+inline void compile(Model& model, const Recipe& recipe, const std::optional<std::string>& optimizer_flag,
+                    std::optional<double> learning_rate, std::optional<double> label_smoothing) {
+  OptimizerChoice optimizer = recipe.optimizer;
+  if (optimizer_flag == "adam") optimizer = tinynet::Adam{};
+  if (optimizer_flag == "sgd") optimizer = tinynet::SGD{};
+  if (optimizer_flag == "rmsprop") optimizer = tinynet::RMSprop{};
+  std::visit(
+      [&](auto rule) {
+        if (learning_rate) rule.learning_rate = *learning_rate;
+        model.compile(rule, tinynet::SparseCategoricalCrossentropy{label_smoothing.value_or(recipe.label_smoothing)});
+      },
+      optimizer);
 }
 
 inline std::vector<Recipe> recipes() {
@@ -71,8 +82,7 @@ inline std::vector<Recipe> recipes() {
                    m.add<Dense>(10).add<Softmax>();
                    return m;
                  },
-                 .optimizer = "sgd",
-                 .learning_rate = 0.01,
+                 .optimizer = tinynet::SGD{.learning_rate = 0.01},
                  .epochs = 50,
                  .batch_size = 32,
                  .validation_split = 0.2,
@@ -90,7 +100,7 @@ inline std::vector<Recipe> recipes() {
                    m.add<Dense>(10).add<Softmax>();
                    return m;
                  },
-                 .optimizer = "rmsprop",
+                 .optimizer = tinynet::RMSprop{},
                  .batch_size = 32,
                  .kfold = 5});
 
@@ -100,7 +110,7 @@ inline std::vector<Recipe> recipes() {
     return [dropout, l2](std::uint64_t seed) {
       Model m({784}, seed);
       for (Index units : {512, 256, 128})
-        m.add<Dense>(units, DenseOptions{.kernel_regularizer = L2(l2)})
+        m.add<Dense>(units, {.kernel_regularizer = L2(l2)})
             .add<ReLU>()
             .add<BatchNormalization>()
             .add<Dropout>(dropout);
@@ -145,8 +155,8 @@ inline std::vector<Recipe> recipes() {
                  .validate_on_test = true,
                  .customize = [](FitOptions<float>& fit, int epochs) {
                    fit.callbacks.push_back(std::make_shared<LearningRateScheduler<float>>(cosine_decay(2e-3, epochs)));
-                   fit.augment = augment::RandomShiftAndFlip{.image_shape = {28, 28, 1}, .max_shift = 0,
-                                                             .horizontal_flip = true};
+                   fit.augment = data::RandomShiftAndFlip{.image_shape = {28, 28, 1}, .max_shift = 0,
+                                                          .horizontal_flip = true};
                  }});
 
   // The notebook's CNN: Conv(32, 3×3, relu) → MaxPool 2 → Conv(64, 3×3, relu) → MaxPool 2 →
@@ -176,7 +186,7 @@ inline std::vector<Recipe> recipes() {
                                 "Adam + cosine decay from 2e-3, shift ±1/flip augmentation, batch 64, 25 epochs",
                  .build = [](std::uint64_t seed) {
                    Model m({28, 28, 1}, seed);
-                   m.add<Conv2D>(32, 3, Conv2DOptions{.padding = Padding::same})
+                   m.add<Conv2D>(32, 3, {.padding = Padding::same})
                        .add<MaxPooling2D>(2).add<BatchNormalization>().add<ReLU>();
                    m.add<Conv2D>(64, 3).add<MaxPooling2D>(2).add<BatchNormalization>().add<ReLU>().add<Dropout>(0.25);
                    m.add<Flatten>().add<Dense>(256).add<BatchNormalization>().add<ReLU>().add<Dropout>(0.4);
@@ -189,8 +199,8 @@ inline std::vector<Recipe> recipes() {
                  .threads = 0,
                  .customize = [](FitOptions<float>& fit, int epochs) {
                    fit.callbacks.push_back(std::make_shared<LearningRateScheduler<float>>(cosine_decay(2e-3, epochs)));
-                   fit.augment = augment::RandomShiftAndFlip{.image_shape = {28, 28, 1}, .max_shift = 1,
-                                                             .horizontal_flip = true};
+                   fit.augment = data::RandomShiftAndFlip{.image_shape = {28, 28, 1}, .max_shift = 1,
+                                                          .horizontal_flip = true};
                  }});
   return all;
 }

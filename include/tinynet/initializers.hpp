@@ -4,14 +4,15 @@
 //   glorot_uniform: W ~ U(-a, a), a = sqrt(6 / (fan_in + fan_out))   (Keras's default)
 //   he_uniform:     W ~ U(-a, a), a = sqrt(6 / fan_in)               (suits ReLU)
 //
-// The generator is seeded explicitly, so a model built twice with one seed is identical.
+// The draws come from a Random seeded explicitly (random.hpp), in column-major order, so a
+// model built twice with one seed is identical, whatever the standard library.
 #pragma once
 
-#include "tensor.hpp"
+#include "random.hpp"
+#include <tinynet/tensor.hpp>
 
 #include <cmath>
 #include <cstdint>
-#include <random>
 #include <stdexcept>
 #include <string>
 
@@ -29,11 +30,9 @@ inline std::string to_string(Initializer init) {
 }
 
 inline Initializer initializer_from_string(const std::string& name) {
-  if (name == "glorot_uniform") return Initializer::glorot_uniform;
-  if (name == "he_uniform") return Initializer::he_uniform;
-  if (name == "zeros") return Initializer::zeros;
-  throw std::invalid_argument("unknown initializer '" + name +
-                              "' (expected glorot_uniform, he_uniform or zeros)");
+  for (Initializer init : {Initializer::glorot_uniform, Initializer::he_uniform, Initializer::zeros})
+    if (name == to_string(init)) return init;
+  throw std::invalid_argument("unknown initializer '" + name + "' (expected glorot_uniform, he_uniform or zeros)");
 }
 
 template <typename T>
@@ -42,13 +41,10 @@ void initialize(Matrix<T>& w, Initializer init, Index fan_in, Index fan_out, std
     w.setZero();
     return;
   }
-  const double limit = init == Initializer::he_uniform
-                           ? std::sqrt(6.0 / static_cast<double>(fan_in))
-                           : std::sqrt(6.0 / static_cast<double>(fan_in + fan_out));
-  std::mt19937_64 rng(seed);
-  std::uniform_real_distribution<double> uniform(-limit, limit);
-  for (Index j = 0; j < w.cols(); ++j)
-    for (Index i = 0; i < w.rows(); ++i) w(i, j) = static_cast<T>(uniform(rng));
+  const double limit = init == Initializer::he_uniform ? std::sqrt(6.0 / static_cast<double>(fan_in))
+                                                       : std::sqrt(6.0 / static_cast<double>(fan_in + fan_out));
+  Random random(seed);
+  for (Index i = 0; i < w.size(); ++i) w.data()[i] = static_cast<T>(random.uniform(-limit, limit));
 }
 
 }  // namespace tinynet

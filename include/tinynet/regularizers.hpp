@@ -8,7 +8,12 @@
 // which is the same thing).
 #pragma once
 
-#include "tensor.hpp"
+#include <tinynet/tensor.hpp>
+
+#include <cmath>
+#include <stdexcept>
+#include <string>
+#include <utility>
 
 namespace tinynet {
 
@@ -17,6 +22,14 @@ struct Regularizer {
   double l2 = 0;
 
   bool active() const { return l1 != 0 || l2 != 0; }
+
+  // Throws std::invalid_argument, naming `owner`, unless l1 and l2 are finite and ≥ 0.
+  void check(const std::string& owner) const {
+    for (const auto& [name, value] : {std::pair{"l1", l1}, std::pair{"l2", l2}})
+      if (!(std::isfinite(value) && value >= 0))
+        throw std::invalid_argument(owner + ": kernel_regularizer " + name + " must be finite and >= 0, got " +
+                                    std::to_string(value));
+  }
 
   template <typename T>
   T penalty(const Matrix<T>& w) const {

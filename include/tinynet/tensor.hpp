@@ -14,6 +14,7 @@
 #include <initializer_list>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace tinynet {
@@ -28,12 +29,18 @@ using Index = Eigen::Index;
 
 // The shape of one sample, without the batch dimension: {features} for a vector,
 // {height, width, channels} for an image. Keras prints it as (None, ...).
+//
+// Every dimension is at least 1 and one sample holds at most max_values values, so that no
+// product of dimensions overflows; anything else throws std::invalid_argument. The empty
+// shape {} means "not known yet" (a model whose first layer states its input).
 struct Shape {
+  static constexpr Index max_values = Index{1} << 40;
+
   std::vector<Index> dims;
 
   Shape() = default;
-  Shape(std::initializer_list<Index> d) : dims(d) {}
-  explicit Shape(std::vector<Index> d) : dims(std::move(d)) {}
+  Shape(std::initializer_list<Index> d) : dims(d) { check(); }
+  explicit Shape(std::vector<Index> d) : dims(std::move(d)) { check(); }
 
   Index size() const {  // number of values in one sample
     Index n = 1;
@@ -50,6 +57,17 @@ struct Shape {
     std::string s = "(None";
     for (Index d : dims) s += ", " + std::to_string(d);
     return s + ")";
+  }
+
+ private:
+  void check() const {
+    Index n = 1;
+    for (Index d : dims) {
+      if (d < 1) throw std::invalid_argument("Shape " + to_string() + ": every dimension must be at least 1");
+      if (n > max_values / d)
+        throw std::invalid_argument("Shape " + to_string() + ": more than 2^40 values per sample");
+      n *= d;
+    }
   }
 };
 

@@ -1,6 +1,9 @@
-// A user's program: builds, trains and evaluates a tiny model on synthetic data.
+// A user's program with the whole library (tinynet::tinynet): trains a tiny model on synthetic
+// data, saves and reloads it, and draws its training curves — so that the strict warnings it is
+// built with (-Wconversion ... -Werror) see the templates a user instantiates.
 #include <tinynet/tinynet.hpp>
 
+#include <filesystem>
 #include <iostream>
 
 int main() {
@@ -13,9 +16,28 @@ int main() {
   }
   tinynet::Sequential<float> model;
   model.add<tinynet::Dense>(2, 8).add<tinynet::ReLU>().add<tinynet::Dense>(2).add<tinynet::Softmax>();
-  model.compile(tinynet::Adam{{.learning_rate = 0.05}}, tinynet::SparseCategoricalCrossentropy{});
-  model.fit(x, y, {.epochs = 30, .batch_size = 10, .verbose = 0});
+  model.compile(tinynet::Adam{.learning_rate = 0.05}, tinynet::SparseCategoricalCrossentropy{});
+  const tinynet::History history = model.fit(x, y, {.epochs = 30, .batch_size = 10, .verbose = 0});
   const auto result = model.evaluate(x, y);
-  std::cout << "consumer accuracy " << result.accuracy << '\n';
-  return result.accuracy > 0.95 ? 0 : 1;
+
+  const std::string path = (std::filesystem::temp_directory_path() / "tinynet_consumer.safetensors").string();
+  tinynet::io::save_model(model, path, {.include_optimizer = true});
+  tinynet::Sequential<float> loaded = tinynet::io::load_model<float>(path);
+  std::filesystem::remove(path);
+  const bool same = loaded.predict(x) == model.predict(x);
+
+  // An image model, a report and a chart, in memory.
+  tinynet::Sequential<double> cnn({6, 6, 1});
+  cnn.add<tinynet::Conv2D>(2, 3, {.padding = tinynet::Padding::same}).add<tinynet::MaxPooling2D>(2);
+  cnn.add<tinynet::BatchNormalization>().add<tinynet::Flatten>().add<tinynet::Dense>(2).add<tinynet::Softmax>();
+  cnn.compile(tinynet::SGD{.momentum = 0.9}, tinynet::SparseCategoricalCrossentropy{});
+  const tinynet::Matrix<double> images = tinynet::Matrix<double>::Random(36, 8);
+  cnn.fit(images, std::vector<int>{0, 1, 0, 1, 0, 1, 0, 1}, {.epochs = 1, .verbose = 0});
+  const tinynet::ClassificationReport report(y, tinynet::argmax_columns(model.predict(x)), 2);
+  const tinynet::plot::Canvas chart = tinynet::plot::render_training_curves(history);
+
+  std::cout << "consumer accuracy " << result.accuracy << ", reloaded " << (same ? "identical" : "DIFFERENT")
+            << ", report accuracy " << report.accuracy() << ", chart " << chart.width() << " px (tinynet "
+            << tinynet::version << ")\n";
+  return result.accuracy > 0.95 && same ? 0 : 1;
 }

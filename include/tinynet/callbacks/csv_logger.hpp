@@ -14,7 +14,8 @@
 // silently. The file is closed when training ends.
 #pragma once
 
-#include "callback.hpp"
+#include <tinynet/model/sequential.hpp>
+#include <tinynet/training/callback.hpp>
 
 #include <array>
 #include <charconv>
@@ -22,6 +23,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <system_error>
 #include <vector>
 
@@ -43,8 +45,9 @@ class CSVLogger : public Callback<T> {
     }
     file_.open(path_, append_ ? std::ios::out | std::ios::app : std::ios::out | std::ios::trunc);
     if (!file_) throw std::runtime_error("CSVLogger: cannot open '" + path_ + "' for writing");
-    columns_ = {"accuracy", "learning_rate", "loss"};
-    if (info.has_validation) columns_.insert(columns_.end(), {"val_accuracy", "val_loss"});
+    columns_.clear();  // Keras's logs: every value but the epoch's seconds, val_ ones when validated
+    for (std::string_view name : EpochLog::names)
+      if (name != "seconds" && (info.has_validation || !name.starts_with("val_"))) columns_.emplace_back(name);
     if (write_header) {
       file_ << "epoch";
       for (const std::string& c : columns_) file_ << separator_ << c;
@@ -56,7 +59,7 @@ class CSVLogger : public Callback<T> {
   void on_epoch_end(const EpochLog& log, Sequential<T>&) override {
     if (!file_.is_open()) throw std::logic_error("CSVLogger: on_epoch_end before on_train_begin");
     file_ << (log.epoch - 1);  // Keras counts epochs from 0
-    for (const std::string& c : columns_) file_ << separator_ << format(value(log, c));
+    for (const std::string& c : columns_) file_ << separator_ << format(log.get(c));
     file_ << '\n';
     flush();
   }
@@ -69,14 +72,6 @@ class CSVLogger : public Callback<T> {
   const std::string& path() const { return path_; }
 
  private:
-  static std::optional<double> value(const EpochLog& log, const std::string& column) {
-    if (column == "accuracy") return log.accuracy;
-    if (column == "learning_rate") return log.learning_rate;
-    if (column == "loss") return log.loss;
-    if (column == "val_accuracy") return log.val_accuracy;
-    return log.val_loss;
-  }
-
   // Shortest round-trip decimal ("0.1", "1e-05", "nan"), or "NA" for a missing value.
   static std::string format(const std::optional<double>& v) {
     if (!v) return "NA";

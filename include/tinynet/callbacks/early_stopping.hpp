@@ -21,9 +21,9 @@
 // requires validation data: on_train_begin throws otherwise, rather than silently never stopping.
 #pragma once
 
-#include "../sequential.hpp"
-#include "callback.hpp"
-#include "monitor.hpp"
+#include <tinynet/model/sequential.hpp>
+#include <tinynet/training/callback.hpp>
+#include <tinynet/callbacks/monitor.hpp>
 
 #include <cmath>
 #include <iostream>
@@ -65,7 +65,7 @@ class EarlyStopping : public Callback<T> {
   }
 
   void on_epoch_end(const EpochLog& log, Sequential<T>& model) override {
-    const std::optional<double> current = detail::monitored_value(log, options_.monitor);
+    const std::optional<double> current = log.get(options_.monitor);
     if (!current || log.epoch <= options_.start_from_epoch) return;
     if (options_.restore_best_weights && best_weights_.empty()) snapshot(model, log.epoch);
 
@@ -116,14 +116,14 @@ class EarlyStopping : public Callback<T> {
 
   // Copies every parameter value of the model, trainable or not.
   void snapshot(Sequential<T>& model, int epoch) {
-    const std::vector<Parameter<T>> parameters = model.collect_parameters();
+    const std::vector<Parameter<T>> parameters = model.parameters();
     best_weights_.resize(parameters.size());
     for (std::size_t i = 0; i < parameters.size(); ++i) best_weights_[i] = *parameters[i].value;
     best_weights_epoch_ = epoch;
   }
 
   void restore(Sequential<T>& model) const {
-    const std::vector<Parameter<T>> parameters = model.collect_parameters();
+    const std::vector<Parameter<T>> parameters = model.parameters();
     if (parameters.size() != best_weights_.size())
       throw std::logic_error("EarlyStopping: the model has " + std::to_string(parameters.size()) +
                              " parameters, the snapshot " + std::to_string(best_weights_.size()));
@@ -137,7 +137,7 @@ class EarlyStopping : public Callback<T> {
   int best_epoch_ = 0;
   int best_weights_epoch_ = 0;          // the epoch the snapshot was taken at
   double best_ = 0;
-  std::vector<Matrix<T>> best_weights_;  // one per model parameter, in collect_parameters() order
+  std::vector<Matrix<T>> best_weights_;  // one per model parameter, in Sequential::parameters() order
 };
 
 }  // namespace tinynet

@@ -16,8 +16,8 @@
 //                       t = min(e − w, D) / D,  D = total_epochs − w        half a cosine down
 #pragma once
 
-#include "../sequential.hpp"
-#include "callback.hpp"
+#include <tinynet/model/sequential.hpp>
+#include <tinynet/training/callback.hpp>
 
 #include <algorithm>
 #include <cmath>

@@ -11,11 +11,11 @@
 //
 // path(e) is `path` with every "{epoch}" replaced by e, and "{epoch:0Nd}" by e padded with
 // zeros to N digits (Keras's format). Without a placeholder the file is overwritten each time.
-// Files are written by save_model (io/model_file.hpp) — atomically, so a crash mid-save leaves
+// Files are written by io::save_model (io/model_file.hpp) — atomically, so a crash mid-save leaves
 // the previous checkpoint intact — with the epoch in the metadata key "epoch", and with the
 // optimizer's state when include_optimizer is set, so that training can resume:
 //
-//   auto model = load_model<float>(path);
+//   auto model = io::load_model<float>(path);
 //   int done = std::stoi(io::read_safetensors(path).metadata.at("epoch"));
 //   model.fit(x, y, {.epochs = 20, .initial_epoch = done, ...});
 //
@@ -24,10 +24,10 @@
 // requires validation data: on_train_begin throws otherwise (it would never save).
 #pragma once
 
-#include "../io/model_file.hpp"
-#include "../sequential.hpp"
-#include "callback.hpp"
-#include "monitor.hpp"
+#include <tinynet/io/model_file.hpp>
+#include <tinynet/model/sequential.hpp>
+#include <tinynet/training/callback.hpp>
+#include <tinynet/callbacks/monitor.hpp>
 
 #include <iostream>
 #include <limits>
@@ -105,7 +105,7 @@ class ModelCheckpoint : public Callback<T> {
   void on_epoch_end(const EpochLog& log, Sequential<T>& model) override {
     const std::string path = detail::checkpoint_path(options_.path, log.epoch);
     if (options_.save_best_only) {
-      const std::optional<double> current = detail::monitored_value(log, options_.monitor);
+      const std::optional<double> current = log.get(options_.monitor);
       if (!current || !detail::improves(*current, best_, 0, maximize_)) {
         if (options_.verbose > 0 && options_.out && current)
           *options_.out << "Epoch " << log.epoch << ": " << options_.monitor << " did not improve from " << best_
@@ -119,7 +119,7 @@ class ModelCheckpoint : public Callback<T> {
     } else if (options_.verbose > 0 && options_.out) {
       *options_.out << "Epoch " << log.epoch << ": saving model to " << path << "\n";
     }
-    save_model(model, path, {.include_optimizer = options_.include_optimizer,
+    io::save_model(model, path, {.include_optimizer = options_.include_optimizer,
                              .metadata = {{"epoch", std::to_string(log.epoch)}}});
     last_path_ = path;
     ++saves_;

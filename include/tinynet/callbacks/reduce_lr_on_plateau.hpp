@@ -13,9 +13,9 @@
 // the next epoch (the epoch's own log keeps the rate it trained with).
 #pragma once
 
-#include "../sequential.hpp"
-#include "callback.hpp"
-#include "monitor.hpp"
+#include <tinynet/model/sequential.hpp>
+#include <tinynet/training/callback.hpp>
+#include <tinynet/callbacks/monitor.hpp>
 
 #include <algorithm>
 #include <iostream>
@@ -57,7 +57,7 @@ class ReduceLROnPlateau : public Callback<T> {
   }
 
   void on_epoch_end(const EpochLog& log, Sequential<T>& model) override {
-    const std::optional<double> current = detail::monitored_value(log, options_.monitor);
+    const std::optional<double> current = log.get(options_.monitor);
     if (!current) return;
     if (in_cooldown()) {
       --cooldown_counter_;

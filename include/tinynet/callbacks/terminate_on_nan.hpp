@@ -6,8 +6,8 @@
 // covers the batches run) and trains no further epochs.
 #pragma once
 
-#include "../sequential.hpp"
-#include "callback.hpp"
+#include <tinynet/model/sequential.hpp>
+#include <tinynet/training/callback.hpp>
 
 #include <cmath>
 #include <iostream>

@@ -14,9 +14,11 @@
 // block exactly (no gaps, no overlaps, nothing after the last one), and every tensor holds
 //   end − begin = product(shape) · size(dtype)   bytes   (shape [] is a scalar: one value).
 //
-// Row-major convention: a tinynet Matrix (column-major in memory) of R rows and C columns is
-// written with shape [R, C] and its values row by row, so that numpy and PyTorch load the very
-// same matrix: m[r][c] in Python is m(r, c) in C++. A Vector of n values has shape [n].
+// Row-major convention: a tinynet Matrix (column-major in memory) is written as the tensor its
+// TensorLayout describes (parameter.hpp), values in row-major order of that tensor: by default
+// a matrix of R rows and C columns has shape [R, C] and is written row by row, so that numpy and
+// PyTorch load the very same matrix — m[r][c] in Python is m(r, c) in C++ — and a Vector of n
+// values has shape [n]. to_record and from_record are the one place that converts.
 //
 // The writer orders the tensors by element size, largest first (a stable sort), so that with
 // the 8-aligned data block every tensor starts at a multiple of its own element size, which
@@ -24,12 +26,14 @@
 // into place only when complete: an existing file is either the old one or the new one.
 //
 // The reader checks every rule above and throws FormatError naming the file and the problem.
-// It reads the header first and then each tensor's bytes, never the whole file at once.
+// It reads the header first and then each tensor's bytes, never the whole file at once; no
+// allocation is larger than the file, and the work is linear in the header's size.
 #pragma once
 
-#include "tinynet/tensor.hpp"
-
-#include "atomic_file.hpp"
+#include <tinynet/errors.hpp>
+#include <tinynet/io/atomic_file.hpp>
+#include <tinynet/parameter.hpp>
+#include <tinynet/tensor.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -59,9 +63,9 @@ static_assert(std::endian::native == std::endian::little || std::endian::native 
               "tinynet::io supports little- and big-endian hosts only");
 
 // A file that breaks the format, or a tensor that is not what the caller asked for.
-class FormatError : public std::runtime_error {
+class FormatError : public FileError {
  public:
-  using std::runtime_error::runtime_error;
+  using FileError::FileError;
 };
 
 // One tensor as it sits in the file. `data` holds the file's bytes: little-endian values in
@@ -130,6 +134,18 @@ inline std::string shape_string(const std::vector<std::int64_t>& shape) {
   return s + "]";
 }
 
+// A JSON value for an error message, bounded whatever the value: a number or a short string as
+// it is, anything else by its type and size. (dump() would recurse through untrusted nesting.)
+inline std::string describe(const nlohmann::json& value) {
+  if (value.is_number() || value.is_boolean() || value.is_null()) return value.dump();
+  if (value.is_string()) {
+    const std::size_t bytes = value.get_ref<const std::string&>().size();
+    return bytes <= 40 ? value.dump() : "a string of " + std::to_string(bytes) + " bytes";
+  }
+  return std::string(value.is_array() ? "an array" : "an object") + " of " + std::to_string(value.size()) +
+         (value.size() == 1 ? " element" : " elements");
+}
+
 // product(shape) · element_size in bytes, or an error message if a dimension is negative or
 // the count does not fit in 64 bits (a damaged header can ask for anything).
 inline std::pair<std::uint64_t, std::string> byte_count(const std::vector<std::int64_t>& shape,
@@ -149,14 +165,13 @@ inline std::pair<std::uint64_t, std::string> byte_count(const std::vector<std::i
 // each converted to T. Floating-point T accepts F32 and F64; any other T only its own dtype.
 template <typename T, typename Put>
 void decode(const TensorRecord& r, Put put) {
-  const auto n = r.numel();
+  const auto n = static_cast<std::size_t>(r.numel());
   auto read_as = [&]<typename Src>() {
-    if (r.data.size() != static_cast<std::size_t>(n) * sizeof(Src))
-      throw FormatError("tensor '" + r.name + "': shape " + shape_string(r.shape) + " of " +
-                        r.dtype + " expects " + std::to_string(n * sizeof(Src)) + " bytes, got " +
-                        std::to_string(r.data.size()));
-    for (std::int64_t i = 0; i < n; ++i)
-      put(i, static_cast<T>(load_le<Src>(r.data.data() + i * sizeof(Src))));
+    if (r.data.size() != n * sizeof(Src))
+      throw FormatError("tensor '" + r.name + "': shape " + shape_string(r.shape) + " of " + r.dtype + " expects " +
+                        std::to_string(n * sizeof(Src)) + " bytes, got " + std::to_string(r.data.size()));
+    for (std::size_t i = 0; i < n; ++i)
+      put(static_cast<std::int64_t>(i), static_cast<T>(load_le<Src>(r.data.data() + i * sizeof(Src))));
   };
   if (r.dtype == dtype_of<T>()) read_as.template operator()<T>();
   else if (std::floating_point<T> && r.dtype == "F32") read_as.template operator()<float>();
@@ -170,70 +185,106 @@ void decode(const TensorRecord& r, Put put) {
 }  // namespace detail
 
 // ---------------------------------------------------------------------------------------------
-// Eigen matrices and vectors ↔ records
+// Eigen matrices ↔ records
 
-// A matrix (R × C) becomes shape [R, C] with its values in row-major order.
+namespace detail {
+
+// Calls visit(i, offset) for i = 0 … size−1 in the tensor's row-major order, with `offset` the
+// matrix memory offset of value i under `layout` (Σ_k index_k · strides[k]).
+template <typename Visit>
+void for_each_offset(const TensorLayout& layout, Visit visit) {
+  const std::size_t rank = layout.shape.size();
+  std::vector<Index> index(rank, 0);
+  Index offset = 0;
+  const Index n = layout.size();
+  for (Index i = 0; i < n; ++i) {
+    visit(i, offset);
+    for (std::size_t k = rank; k-- > 0;) {  // advance the last axis, carrying into the ones before
+      offset += layout.strides[k];
+      if (++index[k] < layout.shape[k]) break;
+      offset -= layout.strides[k] * layout.shape[k];
+      index[k] = 0;
+    }
+  }
+}
+
 template <typename T>
-TensorRecord from_matrix(std::string name, const Matrix<T>& m) {
-  TensorRecord r{std::move(name), std::string(dtype_of<T>()),
-                 {static_cast<std::int64_t>(m.rows()), static_cast<std::int64_t>(m.cols())}, {}};
+void check_layout(const TensorLayout& layout, const Matrix<T>& m, const std::string& name) {
+  if (layout.shape.size() != layout.strides.size() || layout.size() != m.size())
+    throw std::logic_error("tensor '" + name + "': a layout of shape " + shape_string({layout.shape.begin(), layout.shape.end()}) +
+                           " does not describe a " + std::to_string(m.rows()) + "×" + std::to_string(m.cols()) + " matrix");
+}
+
+}  // namespace detail
+
+// The matrix as the tensor `layout` describes, in its own dtype (F32 for float, ...).
+template <typename T>
+TensorRecord to_record(std::string name, const Matrix<T>& m, const TensorLayout& layout) {
+  detail::check_layout(layout, m, name);
+  TensorRecord r{std::move(name), std::string(dtype_of<T>()), {layout.shape.begin(), layout.shape.end()}, {}};
   r.data.resize(static_cast<std::size_t>(m.size()) * sizeof(T));
   std::byte* out = r.data.data();
-  for (Index i = 0; i < m.rows(); ++i)
-    for (Index j = 0; j < m.cols(); ++j, out += sizeof(T)) detail::store_le<T>(m(i, j), out);
+  detail::for_each_offset(layout, [&](Index i, Index offset) {
+    detail::store_le<T>(m.data()[offset], out + static_cast<std::size_t>(i) * sizeof(T));
+  });
   return r;
 }
 
-// A vector of n values becomes shape [n].
+// Fills m, already of the right size, from a tensor of shape layout.shape (F32 or F64, converted
+// to T). Throws FormatError if the record's shape is another one.
+template <typename T>
+void from_record(const TensorRecord& r, const TensorLayout& layout, Matrix<T>& m) {
+  detail::check_layout(layout, m, r.name);
+  if (r.shape != std::vector<std::int64_t>(layout.shape.begin(), layout.shape.end()))
+    throw FormatError("tensor '" + r.name + "' has shape " + detail::shape_string(r.shape) + ", expected " +
+                      detail::shape_string({layout.shape.begin(), layout.shape.end()}));
+  std::vector<Index> offsets;
+  offsets.reserve(static_cast<std::size_t>(m.size()));
+  detail::for_each_offset(layout, [&](Index, Index offset) { offsets.push_back(offset); });
+  detail::decode<T>(r, [&](std::int64_t i, T value) { m.data()[offsets[static_cast<std::size_t>(i)]] = value; });
+}
+
+// A matrix (R × C) as shape [R, C], a vector of n values as [n], one value as [] (a scalar).
+template <typename T>
+TensorRecord from_matrix(std::string name, const Matrix<T>& m) {
+  return to_record(std::move(name), m, TensorLayout::matrix(m.rows(), m.cols()));
+}
 template <typename T>
 TensorRecord from_vector(std::string name, const Vector<T>& v) {
-  TensorRecord r{std::move(name), std::string(dtype_of<T>()), {static_cast<std::int64_t>(v.size())}, {}};
-  r.data.resize(static_cast<std::size_t>(v.size()) * sizeof(T));
-  for (Index i = 0; i < v.size(); ++i) detail::store_le<T>(v(i), r.data.data() + i * sizeof(T));
-  return r;
+  const Matrix<T> column = v;
+  return to_record(std::move(name), column, TensorLayout::vector(v.size()));
 }
-
-// One value becomes shape [] (a scalar), e.g. an optimizer's step count as I64.
 template <typename T>
 TensorRecord from_scalar(std::string name, T value) {
-  TensorRecord r{std::move(name), std::string(dtype_of<T>()), {}, std::vector<std::byte>(sizeof(T))};
-  detail::store_le<T>(value, r.data.data());
-  return r;
+  const Matrix<T> one = Matrix<T>::Constant(1, 1, value);
+  return to_record(std::move(name), one, TensorLayout{{}, {}});
 }
 
-// Shape [R, C] back to an R × C matrix. F32 and F64 convert into each other; any other
-// mismatch of dtype, or a rank other than 2, throws FormatError.
+// Shape [R, C] back to an R × C matrix, [n] to a vector, [] to a value. F32 and F64 convert
+// into each other; any other dtype mismatch, or another rank, throws FormatError.
 template <typename T>
 Matrix<T> to_matrix(const TensorRecord& r) {
   if (r.shape.size() != 2)
-    throw FormatError("tensor '" + r.name + "': expected a matrix (rank 2), got shape " +
-                      detail::shape_string(r.shape));
+    throw FormatError("tensor '" + r.name + "': expected a matrix (rank 2), got shape " + detail::shape_string(r.shape));
   Matrix<T> m(r.shape[0], r.shape[1]);
-  const Index cols = m.cols();
-  detail::decode<T>(r, [&](std::int64_t i, T value) { m(i / cols, i % cols) = value; });
+  from_record(r, TensorLayout::matrix(m.rows(), m.cols()), m);
   return m;
 }
-
-// Shape [n] back to a vector, with the conversions of to_matrix.
 template <typename T>
 Vector<T> to_vector(const TensorRecord& r) {
   if (r.shape.size() != 1)
-    throw FormatError("tensor '" + r.name + "': expected a vector (rank 1), got shape " +
-                      detail::shape_string(r.shape));
-  Vector<T> v(r.shape[0]);
-  detail::decode<T>(r, [&](std::int64_t i, T value) { v(i) = value; });
-  return v;
+    throw FormatError("tensor '" + r.name + "': expected a vector (rank 1), got shape " + detail::shape_string(r.shape));
+  Matrix<T> m(r.shape[0], 1);
+  from_record(r, TensorLayout::vector(m.rows()), m);
+  return m.col(0);
 }
-
-// Shape [] back to one value, with the conversions of to_matrix.
 template <typename T>
 T to_scalar(const TensorRecord& r) {
   if (!r.shape.empty())
-    throw FormatError("tensor '" + r.name + "': expected a scalar (shape []), got shape " +
-                      detail::shape_string(r.shape));
-  T value{};
-  detail::decode<T>(r, [&](std::int64_t, T v) { value = v; });
-  return value;
+    throw FormatError("tensor '" + r.name + "': expected a scalar (shape []), got shape " + detail::shape_string(r.shape));
+  Matrix<T> m(1, 1);
+  from_record(r, TensorLayout{{}, {}}, m);
+  return m(0, 0);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -241,7 +292,7 @@ T to_scalar(const TensorRecord& r) {
 
 // Writes the tensors and the metadata to `path`, atomically (see the top of this file).
 // Throws FormatError for an invalid record (unknown dtype, negative dimension, byte count
-// that does not match the shape, empty, reserved or duplicate name) and std::runtime_error
+// that does not match the shape, empty, reserved or duplicate name) and FileError
 // naming the path if the file cannot be written. Nothing is left behind on failure.
 inline void write_safetensors(const std::string& path, const std::vector<TensorRecord>& tensors,
                               const std::map<std::string, std::string>& metadata = {}) {
@@ -311,9 +362,12 @@ struct SafetensorsFile {
 
   // The tensor of that name, or nullptr.
   const TensorRecord* find(std::string_view name) const {
-    for (const TensorRecord& t : tensors)
-      if (t.name == name) return &t;
-    return nullptr;
+    if (by_name_.size() != tensors.size()) {  // index built on first use (tensors may be filled by hand)
+      by_name_.clear();
+      for (std::size_t i = 0; i < tensors.size(); ++i) by_name_.emplace(tensors[i].name, i);
+    }
+    const auto it = by_name_.find(name);
+    return it == by_name_.end() ? nullptr : &tensors[it->second];
   }
   // The tensor of that name; throws std::out_of_range naming the file if there is none.
   const TensorRecord& at(std::string_view name) const {
@@ -321,19 +375,22 @@ struct SafetensorsFile {
     throw std::out_of_range("safetensors file '" + path + "' has no tensor named '" +
                             std::string(name) + "'");
   }
+
+ private:
+  mutable std::map<std::string, std::size_t, std::less<>> by_name_;
 };
 
 // Reads and checks a whole file (see the top of this file for the rules it checks).
 inline SafetensorsFile read_safetensors(const std::string& path) {
   const std::string where = "safetensors file '" + path + "': ";
-  auto fail = [&](const std::string& problem) { return FormatError(where + problem); };
+  auto fail = [&](const std::string& problem) { return FormatError(where + problem, path); };
 
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot open safetensors file '" + path + "' for reading");
+  if (!in) throw FileError("cannot open safetensors file '" + path + "' for reading", path);
   in.seekg(0, std::ios::end);
   const std::streamoff end_position = in.tellg();
   in.seekg(0);
-  if (end_position < 0 || !in) throw std::runtime_error("cannot read safetensors file '" + path + "'");
+  if (end_position < 0 || !in) throw FileError("cannot read safetensors file '" + path + "'", path);
   const auto file_size = static_cast<std::uint64_t>(end_position);
 
   // 1. The 8-byte header length.
@@ -342,7 +399,7 @@ inline SafetensorsFile read_safetensors(const std::string& path) {
                " bytes, shorter than the 8-byte header length that starts every safetensors file");
   std::array<std::byte, 8> length{};
   in.read(reinterpret_cast<char*>(length.data()), 8);
-  if (!in) throw std::runtime_error("cannot read safetensors file '" + path + "'");
+  if (!in) throw FileError("cannot read safetensors file '" + path + "'", path);
   const auto header_size = detail::load_le<std::uint64_t>(length.data());
   if (header_size > file_size - 8)
     throw fail("header length " + std::to_string(header_size) + " is larger than the " +
@@ -367,7 +424,7 @@ inline SafetensorsFile read_safetensors(const std::string& path) {
         duplicate = parsed.get<std::string>();
       return true;
     });
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // a syntax error, or a number beyond double (1e400)
     throw fail(std::string("header is not valid JSON: ") + e.what());
   }
   if (!header.is_object())
@@ -406,16 +463,17 @@ inline SafetensorsFile read_safetensors(const std::string& path) {
     if (!shape.is_array()) throw fail(tensor + "shape is not an array");
     std::vector<std::int64_t> dims;
     for (const auto& d : shape) {
-      if (!d.is_number_integer()) throw fail(tensor + "shape " + shape.dump() + " is not a list of integers");
+      if (!d.is_number_integer())
+        throw fail(tensor + "shape holds " + detail::describe(d) + ", expected a list of integers");
       if (d.is_number_unsigned() && d.get<std::uint64_t>() > std::numeric_limits<std::int64_t>::max())
-        throw fail(tensor + "shape " + shape.dump() + " is too large");
+        throw fail(tensor + "shape holds " + detail::describe(d) + ", which is too large");
       dims.push_back(d.get<std::int64_t>());
     }
 
     const auto& offsets = value["data_offsets"];
     if (!offsets.is_array() || offsets.size() != 2 || !offsets[0].is_number_unsigned() ||
         !offsets[1].is_number_unsigned())
-      throw fail(tensor + "data_offsets " + offsets.dump() + " is not two non-negative integers");
+      throw fail(tensor + "data_offsets is " + detail::describe(offsets) + ", expected two non-negative integers");
     const auto begin = offsets[0].get<std::uint64_t>(), end = offsets[1].get<std::uint64_t>();
 
     const auto [expected, problem] = detail::byte_count(dims, element_size);

@@ -46,7 +46,9 @@
 // Training-mode output does not depend on the moving statistics.
 #pragma once
 
-#include "layer.hpp"
+#include <tinynet/layers/layer.hpp>
+
+#include <cmath>
 
 namespace tinynet {
 
@@ -58,22 +60,21 @@ struct BatchNormalizationOptions {
 template <typename T>
 class BatchNormalization : public Layer<T> {
  public:
+  using Options = BatchNormalizationOptions;
+
   explicit BatchNormalization(BatchNormalizationOptions options = {}) : options_(options) {
-    if (options.momentum < 0 || options.momentum > 1)
+    if (!(options.momentum >= 0 && options.momentum <= 1))
       throw std::invalid_argument("BatchNormalization: momentum must be in [0, 1], got " +
                                   std::to_string(options.momentum));
-    if (options.epsilon <= 0)
-      throw std::invalid_argument("BatchNormalization: epsilon must be positive, got " +
+    if (!(options.epsilon > 0 && std::isfinite(options.epsilon)))
+      throw std::invalid_argument("BatchNormalization: epsilon must be finite and positive, got " +
                                   std::to_string(options.epsilon));
   }
 
   std::string type() const override { return "BatchNormalization"; }
 
   Shape build(const Shape& input_shape, std::uint64_t) override {
-    if (input_shape.empty() || input_shape.dims.back() <= 0)
-      throw std::invalid_argument("BatchNormalization expects an input with a last (feature or "
-                                  "channel) axis, got shape " + input_shape.to_string());
-    channels_ = input_shape.dims.back();
+    channels_ = channel_count(input_shape);
     gamma = Matrix<T>::Ones(channels_, 1);
     beta = Matrix<T>::Zero(channels_, 1);
     moving_mean = Matrix<T>::Zero(channels_, 1);
@@ -143,8 +144,8 @@ class BatchNormalization : public Layer<T> {
             {"moving_variance", &moving_variance, nullptr, {}}};
   }
 
-  nlohmann::json config() const override {
-    return {{"axis", -1}, {"momentum", options_.momentum}, {"epsilon", options_.epsilon}};
+  Index parameter_count(const Shape& input_shape) const override {
+    return 4 * channel_count(input_shape);  // γ, β, moving mean, moving variance
   }
 
   const BatchNormalizationOptions& options() const { return options_; }
@@ -164,6 +165,14 @@ class BatchNormalization : public Layer<T> {
  private:
   using Channels = Eigen::Map<Matrix<T>>;             // (C × m): one channel per row
   using ConstChannels = Eigen::Map<const Matrix<T>>;
+
+  // C, the length of the last axis, after checking there is one.
+  static Index channel_count(const Shape& input_shape) {
+    if (input_shape.empty())
+      throw std::invalid_argument("BatchNormalization expects an input with a last (feature or channel) axis, "
+                                  "got shape " + input_shape.to_string());
+    return input_shape.dims.back();
+  }
 
   BatchNormalizationOptions options_;
   Index channels_ = 0;        // C

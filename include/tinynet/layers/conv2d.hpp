@@ -5,32 +5,32 @@
 //
 //   x : (H·W·C_in × N)                   input batch
 //   y : (H_out·W_out·C_out × N)          output batch, channels-last again
-//   W : (C_out × K),  K = k·k·C_in       the kernel; column (ky·k + kx)·C_in + c holds the
+//   K : (C_out × D),  D = k·k·C_in       the kernel; column (ky·k + kx)·C_in + c holds the
 //                                        weights that multiply x[· + ky, · + kx, c]
 //   b : (C_out × 1)                      one bias per filter
 //
-// Read column-major, W's memory is Keras's kernel tensor (k, k, C_in, C_out) read row-major,
-// so a Keras kernel can be copied into W as it is.
+// Read column-major, K's memory is Keras's kernel tensor (k, k, C_in, C_out) read row-major,
+// so a Keras kernel can be copied into K as it is. (W always means the image width here.)
 //
 // Forward, for output pixel (oy, ox) and filter f, with stride s:
 //
-//   y[oy, ox, f] = b[f] + Σ_{ky, kx, c} W[f, (ky·k + kx)·C_in + c] · x[oy·s + ky − p_top, ox·s + kx − p_left, c]
+//   y[oy, ox, f] = b[f] + Σ_{ky, kx, c} K[f, (ky·k + kx)·C_in + c] · x[oy·s + ky − p_top, ox·s + kx − p_left, c]
 //
 // where x is 0 outside the image (zero padding). Padding follows TensorFlow:
 //
 //   valid:  H_out = ⌊(H − k)/s⌋ + 1,  no padding
-//   same:   H_out = ⌈H/s⌉,  P = max((H_out − 1)·s + k − H, 0) rows of zeros in all,
-//           p_top = ⌊P/2⌋ above and P − p_top below (the odd one goes at the bottom)
+//   same:   H_out = ⌈H/s⌉,  pad = max((H_out − 1)·s + k − H, 0) rows of zeros in all,
+//           p_top = ⌊pad/2⌋ above and pad − p_top below (the odd one goes at the bottom)
 //   (and the same with W, p_left and p_right for the columns)
 //
 // im2col. Number the output pixels of the whole batch m = (n·H_out + oy)·W_out + ox,
 // M = N·H_out·W_out of them, and copy the k·k·C_in input values pixel m sees into column m of
 //
-//   cols : (K × M),   cols[(ky·k + kx)·C_in + c, m] = x_n[oy·s + ky − p_top, ox·s + kx − p_left, c]
+//   cols : (D × M),   cols[(ky·k + kx)·C_in + c, m] = x_n[oy·s + ky − p_top, ox·s + kx − p_left, c]
 //
 // Then the whole layer is one product:
 //
-//   Y = W · cols + b·1ᵀ            Y : (C_out × M)
+//   Y = K · cols + b·1ᵀ            Y : (C_out × M)
 //
 // Layout trick: Y is column-major with the filter varying fastest, then ox, oy, n — which is
 // exactly the memory of the channels-last output y (H_out·W_out·C_out × N). So y is Y read
@@ -40,9 +40,9 @@
 //
 // Backward, given dy = dL/dy, read as dY (C_out × M) the same way:
 //
-//   dL/dW = dY · colsᵀ          (C_out × K)   Y = W·cols is a matrix product: the usual rule
+//   dL/dK = dY · colsᵀ          (C_out × D)   Y = K·cols is a matrix product: the usual rule
 //   dL/db = Σ_m dY[:, m] = dY·1 (C_out × 1)   b is added to every column m of Y
-//   dL/dcols = Wᵀ · dY          (K × M)
+//   dL/dcols = Kᵀ · dY          (D × M)
 //   dL/dx = col2im(dL/dcols)    (H·W·C_in × N)
 //
 // im2col is a linear map that copies each input value into every column that sees it
@@ -58,31 +58,22 @@
 // work of a chunk runs start to finish on one thread: its im2col, then its share of each
 // product on its own block of columns,
 //
-//   Y_c = W · cols_c + b·1ᵀ      dW_c = dY_c · cols_cᵀ      dcols_c = Wᵀ · dY_c
+//   Y_c = K · cols_c + b·1ᵀ      dK_c = dY_c · cols_cᵀ      dcols_c = Kᵀ · dY_c
 //
-// then dL/dW = Σ_c dW_c, summed in chunk order (so the result does not depend on the thread
+// then dL/dK = Σ_c dK_c, summed in chunk order (so the result does not depend on the thread
 // count). The products stay batched (a chunk's cols_c has thousands of columns) while a chunk's
 // cols are still in cache when its product reads them, and the threads never wait on each
 // other inside a product: Eigen's own threading of one long product spent about half its time
 // spinning at its synchronisation points on this 2-core machine.
 #pragma once
 
-#include "../initializers.hpp"
-#include "layer.hpp"
+#include <tinynet/initializers.hpp>
+#include <tinynet/layers/layer.hpp>
+#include <tinynet/layers/padding.hpp>
 
 #include <algorithm>
 
 namespace tinynet {
-
-enum class Padding { valid, same };
-
-inline std::string to_string(Padding padding) { return padding == Padding::same ? "same" : "valid"; }
-
-inline Padding padding_from_string(const std::string& name) {
-  if (name == "valid") return Padding::valid;
-  if (name == "same") return Padding::same;
-  throw std::invalid_argument("unknown padding '" + name + "' (expected valid or same)");
-}
 
 struct Conv2DOptions {
   Index stride = 1;                                               // Keras's strides, both directions
@@ -95,31 +86,31 @@ struct Conv2DOptions {
 template <typename T>
 class Conv2D : public Layer<T> {
  public:
+  using Options = Conv2DOptions;
+
   // Conv2D(filters, kernel_size): `filters` (C_out) kernels of k × k × C_in, C_in taken from the input.
   Conv2D(Index filters, Index kernel_size, Conv2DOptions options = {})
       : filters_(filters), k_(kernel_size), options_(options) {
-    if (filters <= 0) throw std::invalid_argument("Conv2D: filters must be positive, got " + std::to_string(filters));
-    if (kernel_size <= 0)
-      throw std::invalid_argument("Conv2D: kernel_size must be positive, got " + std::to_string(kernel_size));
-    if (options.stride <= 0)
-      throw std::invalid_argument("Conv2D: stride must be positive, got " + std::to_string(options.stride));
+    auto check = [](const char* what, Index value, Index most) {
+      if (value < 1 || value > most)
+        throw std::invalid_argument(std::string("Conv2D: ") + what + " must be in [1, " + std::to_string(most) +
+                                    "], got " + std::to_string(value));
+    };
+    check("filters", filters, Shape::max_values);
+    check("kernel_size", kernel_size, Index{1} << 20);
+    check("stride", options.stride, Index{1} << 20);
+    options_.kernel_regularizer.check("Conv2D");
   }
 
   std::string type() const override { return "Conv2D"; }
 
   Shape build(const Shape& input_shape, std::uint64_t seed) override {
-    if (input_shape.rank() != 3)
-      throw std::invalid_argument("Conv2D expects an image input (height, width, channels), got shape " +
-                                  input_shape.to_string());
+    D_ = patch_length(input_shape);
     H_ = input_shape[0];
     W_ = input_shape[1];
     C_in_ = input_shape[2];
     const Index s = options_.stride;
     if (options_.padding == Padding::valid) {
-      if (H_ < k_ || W_ < k_)
-        throw std::invalid_argument("Conv2D: a " + std::to_string(k_) + "×" + std::to_string(k_) +
-                                    " kernel with valid padding needs an image of at least that size, got " +
-                                    input_shape.to_string());
       H_out_ = (H_ - k_) / s + 1;
       W_out_ = (W_ - k_) / s + 1;
       pad_top_ = pad_left_ = 0;
@@ -129,10 +120,9 @@ class Conv2D : public Layer<T> {
       pad_top_ = std::max<Index>((H_out_ - 1) * s + k_ - H_, 0) / 2;
       pad_left_ = std::max<Index>((W_out_ - 1) * s + k_ - W_, 0) / 2;
     }
-    K_ = k_ * k_ * C_in_;
-    W.resize(filters_, K_);
-    initialize(W, options_.kernel_initializer, K_, k_ * k_ * filters_, seed);
-    dW = Matrix<T>::Zero(filters_, K_);
+    K.resize(filters_, D_);
+    initialize(K, options_.kernel_initializer, D_, k_ * k_ * filters_, seed);
+    dK = Matrix<T>::Zero(filters_, D_);
     b = Matrix<T>::Zero(options_.use_bias ? filters_ : 0, 1);
     db = Matrix<T>::Zero(options_.use_bias ? filters_ : 0, 1);
     this->input_shape_ = input_shape;
@@ -143,19 +133,19 @@ class Conv2D : public Layer<T> {
   const Matrix<T>& forward(const Matrix<T>& x, Mode) override {
     this->check_forward(x);
     const Index N = x.cols(), P = H_out_ * W_out_;               // P output pixels per sample
-    cols.resize(K_, N * P);                                       // no allocation once N is steady
+    cols.resize(D_, N * P);                                       // no allocation once N is steady
     Y.resize(P * filters_, N);
     const Index chunks = chunk_count(N);
 #pragma omp parallel for schedule(static)
     for (Index c = 0; c < chunks; ++c) {
       const Index first = c * samples_per_chunk, n = std::min(samples_per_chunk, N - first);
       for (Index i = first; i < first + n; ++i)
-        im2col(x.col(i).data(), cols.data() + i * P * K_);        // cols_c = im2col(x_c)
-      const ConstMap cols_c(cols.data() + first * P * K_, K_, n * P);
+        im2col(x.col(i).data(), cols.data() + i * P * D_);        // cols_c = im2col(x_c)
+      const ConstMap cols_c(cols.data() + first * P * D_, D_, n * P);
       Map Y_c(Y.col(first).data(), filters_, n * P);              // y_c read as (C_out × n·P)
       if (options_.use_bias) Y_c.colwise() = b.col(0);            // Y_c = b·1ᵀ
       else Y_c.setZero();
-      Y_c.noalias() += W * cols_c;                                //     + W · cols_c
+      Y_c.noalias() += K * cols_c;                                //     + K · cols_c
     }
     return Y;
   }
@@ -164,9 +154,9 @@ class Conv2D : public Layer<T> {
     this->check_backward(Y, dy);
     const Index N = dy.cols(), P = H_out_ * W_out_, chunks = chunk_count(N);
     const bool input_gradient = this->compute_input_gradient;    // the first layer skips dL/dx
-    dW_chunks.resize(filters_, chunks * K_);                      // chunk c's dW_c in columns c·K…
+    dK_chunks.resize(filters_, chunks * D_);                      // chunk c's dK_c in columns c·D…
     if (input_gradient) {
-      dcols.resize(K_, N * P);
+      dcols.resize(D_, N * P);
       dX.resize(H_ * W_ * C_in_, N);
     } else {
       dX.resize(0, 0);
@@ -175,15 +165,15 @@ class Conv2D : public Layer<T> {
     for (Index c = 0; c < chunks; ++c) {
       const Index first = c * samples_per_chunk, n = std::min(samples_per_chunk, N - first);
       const ConstMap dY_c(dy.col(first).data(), filters_, n * P);   // dy_c read as (C_out × n·P)
-      const ConstMap cols_c(cols.data() + first * P * K_, K_, n * P);
-      Map(dW_chunks.data() + c * filters_ * K_, filters_, K_).noalias() = dY_c * cols_c.transpose();  // dW_c
+      const ConstMap cols_c(cols.data() + first * P * D_, D_, n * P);
+      Map(dK_chunks.data() + c * filters_ * D_, filters_, D_).noalias() = dY_c * cols_c.transpose();  // dK_c
       if (!input_gradient) continue;
-      Map dcols_c(dcols.data() + first * P * K_, K_, n * P);
-      dcols_c.noalias() = W.transpose() * dY_c;                   // dL/dcols_c = Wᵀ · dY_c
+      Map dcols_c(dcols.data() + first * P * D_, D_, n * P);
+      dcols_c.noalias() = K.transpose() * dY_c;                   // dL/dcols_c = Kᵀ · dY_c
       for (Index i = first; i < first + n; ++i)                   // dL/dx = col2im(dL/dcols)
-        col2im(dcols.data() + i * P * K_, dX.col(i).data());
+        col2im(dcols.data() + i * P * D_, dX.col(i).data());
     }
-    for (Index c = 0; c < chunks; ++c) dW += dW_chunks.middleCols(c * K_, K_);   // dL/dW = Σ_c dY_c · cols_cᵀ
+    for (Index c = 0; c < chunks; ++c) dK += dK_chunks.middleCols(c * D_, D_);   // dL/dK = Σ_c dY_c · cols_cᵀ
     if (options_.use_bias) {
       if (ones.size() != N * P) ones.setOnes(N * P);
       db.noalias() += ConstMap(dy.data(), filters_, N * P) * ones;  // dL/db = Σ_m dY[:, m] = dY · 1
@@ -192,20 +182,18 @@ class Conv2D : public Layer<T> {
   }
 
   std::vector<Parameter<T>> parameters() override {
-    std::vector<Parameter<T>> p{{"kernel", &W, &dW, options_.kernel_regularizer}};
-    if (options_.use_bias) p.push_back({"bias", &b, &db, {}});
+    // In the file, K is PyTorch's Conv2d.weight [C_out, C_in, k, k]: entry [f, c, ky, kx] is
+    // K(f, (ky·k + kx)·C_in + c), at memory offset f + C_out·c + C_out·C_in·k·ky + C_out·C_in·kx.
+    const Index f = filters_, c = C_in_;
+    const TensorLayout kernel_layout{{f, c, k_, k_}, {1, f, f * c * k_, f * c}};
+    std::vector<Parameter<T>> p{{"kernel", &K, &dK, options_.kernel_regularizer, kernel_layout}};
+    if (options_.use_bias) p.push_back({"bias", &b, &db, {}, {}});
     return p;
   }
 
-  nlohmann::json config() const override {
-    return {{"filters", filters_},
-            {"kernel_size", k_},
-            {"strides", options_.stride},
-            {"padding", to_string(options_.padding)},
-            {"use_bias", options_.use_bias},
-            {"kernel_initializer", to_string(options_.kernel_initializer)},
-            {"kernel_regularizer", {{"l1", options_.kernel_regularizer.l1},
-                                    {"l2", options_.kernel_regularizer.l2}}}};
+  Index parameter_count(const Shape& input_shape) const override {
+    const Index kernel = checked_product(filters_, patch_length(input_shape), "Conv2D");
+    return kernel + (options_.use_bias ? filters_ : 0);
   }
 
   // Samples per chunk (see "Chunks and threads" above): a training batch of 64 is 4 chunks.
@@ -216,14 +204,26 @@ class Conv2D : public Layer<T> {
   const Conv2DOptions& options() const { return options_; }
 
   // Parameters and their gradients.
-  Matrix<T> W;   // (C_out × k·k·C_in), column (ky·k + kx)·C_in + c
+  Matrix<T> K;   // (C_out × k·k·C_in), column (ky·k + kx)·C_in + c
   Matrix<T> b;   // (C_out × 1), or empty without bias
-  Matrix<T> dW;  // dL/dW, accumulated
+  Matrix<T> dK;  // dL/dK, accumulated
   Matrix<T> db;  // dL/db, accumulated
 
  private:
   using Map = Eigen::Map<Matrix<T>>;
   using ConstMap = Eigen::Map<const Matrix<T>>;
+
+  // D = k·k·C_in, after checking that the layer accepts the input shape.
+  Index patch_length(const Shape& input_shape) const {
+    if (input_shape.rank() != 3)
+      throw std::invalid_argument("Conv2D expects an image input (height, width, channels), got shape " +
+                                  input_shape.to_string());
+    if (options_.padding == Padding::valid && (input_shape[0] < k_ || input_shape[1] < k_))
+      throw std::invalid_argument("Conv2D: a " + std::to_string(k_) + "×" + std::to_string(k_) +
+                                  " kernel with valid padding needs an image of at least that size, got " +
+                                  input_shape.to_string());
+    return checked_product(k_ * k_, input_shape[2], "Conv2D");
+  }
 
   static Index chunk_count(Index N) { return (N + samples_per_chunk - 1) / samples_per_chunk; }
 
@@ -234,7 +234,7 @@ class Conv2D : public Layer<T> {
     const Index s = options_.stride, row = k_ * C_in_;
     for (Index oy = 0; oy < H_out_; ++oy)
       for (Index ox = 0; ox < W_out_; ++ox) {
-        T* column = out + (oy * W_out_ + ox) * K_;
+        T* column = out + (oy * W_out_ + ox) * D_;
         const Index ix0 = ox * s - pad_left_;
         const bool inside = ix0 >= 0 && ix0 + k_ <= W_;          // the whole kernel row is inside
         for (Index ky = 0; ky < k_; ++ky) {
@@ -267,7 +267,7 @@ class Conv2D : public Layer<T> {
     std::fill_n(dx, H_ * W_ * C_in_, T(0));
     for (Index oy = 0; oy < H_out_; ++oy)
       for (Index ox = 0; ox < W_out_; ++ox) {
-        const T* column = in + (oy * W_out_ + ox) * K_;
+        const T* column = in + (oy * W_out_ + ox) * D_;
         const Index ix0 = ox * s - pad_left_;
         const bool inside = ix0 >= 0 && ix0 + k_ <= W_;
         for (Index ky = 0; ky < k_; ++ky) {
@@ -291,13 +291,13 @@ class Conv2D : public Layer<T> {
 
   Index filters_, k_;
   Conv2DOptions options_;
-  Index H_ = 0, W_ = 0, C_in_ = 0, H_out_ = 0, W_out_ = 0, K_ = 0;
+  Index H_ = 0, W_ = 0, C_in_ = 0, H_out_ = 0, W_out_ = 0, D_ = 0;
   Index pad_top_ = 0, pad_left_ = 0;  // zeros above and left of the image (same padding)
 
-  Matrix<T> cols;   // (k·k·C_in × N·H_out·W_out) im2col of the last input, kept for dW = dY · colsᵀ
-  Matrix<T> Y;      // (H_out·W_out·C_out × N) output; the same memory is Y = W·cols (C_out × M)
+  Matrix<T> cols;   // (k·k·C_in × N·H_out·W_out) im2col of the last input, kept for dK = dY · colsᵀ
+  Matrix<T> Y;      // (H_out·W_out·C_out × N) output; the same memory is Y = K·cols (C_out × M)
   Matrix<T> dcols;  // (k·k·C_in × N·H_out·W_out) dL/dcols
-  Matrix<T> dW_chunks;  // (C_out × chunks·K) each chunk's dY_c · cols_cᵀ, summed into dW
+  Matrix<T> dK_chunks;  // (C_out × chunks·D) each chunk's dY_c · cols_cᵀ, summed into dK
   Matrix<T> dX;     // (H·W·C_in × N) dL/dx
   Vector<T> ones;   // (N·H_out·W_out) all ones: db = dY · 1 is a fast matrix-vector product
 };

@@ -13,8 +13,8 @@
 // The whole batch goes through three matrix products; there is no loop over samples.
 #pragma once
 
-#include "../initializers.hpp"
-#include "layer.hpp"
+#include <tinynet/initializers.hpp>
+#include <tinynet/layers/layer.hpp>
 
 namespace tinynet {
 
@@ -26,32 +26,26 @@ struct DenseOptions {
 template <typename T>
 class Dense : public Layer<T> {
  public:
+  using Options = DenseOptions;
+
   // Dense(units): the input width comes from the layer before.
-  explicit Dense(Index units, DenseOptions options = {})
-      : units_(units), options_(options) {
-    if (units <= 0) throw std::invalid_argument("Dense: units must be positive, got " + std::to_string(units));
+  explicit Dense(Index units, DenseOptions options = {}) : units_(units), options_(options) {
+    if (units <= 0 || units > Shape::max_values)
+      throw std::invalid_argument("Dense: units must be in [1, 2^40], got " + std::to_string(units));
+    options_.kernel_regularizer.check("Dense");
   }
   // Dense(in, out): also states the input width, which Sequential checks.
   Dense(Index inputs, Index units, DenseOptions options = {}) : Dense(units, options) {
-    if (inputs <= 0) throw std::invalid_argument("Dense: inputs must be positive, got " + std::to_string(inputs));
-    declared_inputs_ = inputs;
+    declared_inputs_ = Shape{inputs}[0];  // Shape checks the width
   }
 
   std::string type() const override { return "Dense"; }
 
   Shape build(const Shape& input_shape, std::uint64_t seed) override {
-    if (input_shape.rank() != 1)
-      throw std::invalid_argument("Dense expects a flat input (features), got shape " +
-                                  input_shape.to_string() + "; add a Flatten layer before it");
-    const Index inputs = input_shape[0];
-    if (declared_inputs_ != 0 && declared_inputs_ != inputs)
-      throw std::invalid_argument("Dense(" + std::to_string(declared_inputs_) + ", " +
-                                  std::to_string(units_) + ") expects " +
-                                  std::to_string(declared_inputs_) + " input features, got " +
-                                  std::to_string(inputs));
+    const Index inputs = input_width(input_shape);
     W.resize(units_, inputs);
     initialize(W, options_.kernel_initializer, inputs, units_, seed);
-    b = Vector<T>::Zero(units_);
+    b = Matrix<T>::Zero(units_, 1);
     dW = Matrix<T>::Zero(units_, inputs);
     db = Matrix<T>::Zero(units_, 1);
     this->input_shape_ = input_shape;
@@ -69,8 +63,7 @@ class Dense : public Layer<T> {
 
   const Matrix<T>& backward(const Matrix<T>& dy) override {
     this->check_backward(Y, dy);
-    if (X.cols() != dy.cols())
-      throw std::logic_error("Dense::backward: the last forward was not in training mode");
+    if (X.cols() != dy.cols()) throw std::logic_error("Dense::backward: the last forward was not in training mode");
     dW.noalias() += dy * X.transpose();      // dL/dW = dY · Xᵀ
     db.noalias() += dy.rowwise().sum();      // dL/db = Σ_n dY[:, n]
     if (this->compute_input_gradient)
@@ -79,21 +72,18 @@ class Dense : public Layer<T> {
   }
 
   std::vector<Parameter<T>> parameters() override {
-    return {{"kernel", &W, &dW, options_.kernel_regularizer}, {"bias", &b, &db, {}}};
+    return {{"kernel", &W, &dW, options_.kernel_regularizer, TensorLayout::matrix(W.rows(), W.cols())},
+            {"bias", &b, &db, {}, {}}};
   }
 
-  Shape declared_input_shape() const override {
-    return declared_inputs_ ? Shape{declared_inputs_} : Shape{};
+  Index parameter_count(const Shape& input_shape) const override {
+    return checked_product(units_, input_width(input_shape) + 1, "Dense");  // W and b
   }
 
-  nlohmann::json config() const override {
-    return {{"units", units_},
-            {"kernel_initializer", to_string(options_.kernel_initializer)},
-            {"kernel_regularizer", {{"l1", options_.kernel_regularizer.l1},
-                                    {"l2", options_.kernel_regularizer.l2}}}};
-  }
+  Shape declared_input_shape() const override { return declared_inputs_ ? Shape{declared_inputs_} : Shape{}; }
 
   Index units() const { return units_; }
+  const DenseOptions& options() const { return options_; }
 
   // Parameters and their gradients (public, as in micrograd: a student can inspect them).
   Matrix<T> W;   // (out × in)
@@ -102,6 +92,20 @@ class Dense : public Layer<T> {
   Matrix<T> db;  // dL/db, accumulated
 
  private:
+  // The number of input features, after checking that the input is flat and of the stated width.
+  Index input_width(const Shape& input_shape) const {
+    if (input_shape.rank() != 1)
+      throw std::invalid_argument("Dense expects a flat input (features), got shape " + input_shape.to_string() +
+                                  "; add a Flatten layer before it");
+    const Index inputs = input_shape[0];
+    if (declared_inputs_ != 0 && declared_inputs_ != inputs)
+      throw std::invalid_argument("Dense(" + std::to_string(declared_inputs_) + ", " + std::to_string(units_) +
+                                  ") expects " + std::to_string(declared_inputs_) + " input features, got " +
+                                  std::to_string(inputs));
+    (void)checked_product(units_, inputs + 1, "Dense");
+    return inputs;
+  }
+
   Index units_;
   Index declared_inputs_ = 0;  // 0: take whatever the layer before outputs
   DenseOptions options_;

@@ -13,15 +13,15 @@
 //
 //   dx = dy ⊙ M            (training)        dx = dy            (inference)
 //
-// The mask comes from a std::mt19937_64 owned by the layer and seeded in build() — from the
+// The mask comes from a Random (random.hpp) owned by the layer and seeded in build() — from the
 // seed given to the constructor if there is one, else from the model's seed for this layer —
-// so two runs with the same seeds drop the same values.
+// so two runs with the same seeds drop the same values, with any standard library.
 #pragma once
 
-#include "layer.hpp"
+#include <tinynet/layers/layer.hpp>
+#include <tinynet/random.hpp>
 
 #include <optional>
-#include <random>
 
 namespace tinynet {
 
@@ -37,7 +37,7 @@ class Dropout : public Layer<T> {
   std::string type() const override { return "Dropout"; }
 
   Shape build(const Shape& input_shape, std::uint64_t seed) override {
-    rng_.seed(seed_.value_or(seed));
+    random_.seed(seed_.value_or(seed));
     this->input_shape_ = this->output_shape_ = input_shape;
     return input_shape;
   }
@@ -49,15 +49,12 @@ class Dropout : public Layer<T> {
       Y = x;                                                  // y = x
       return Y;
     }
-    // M_ij = 1/(1 − rate) with probability 1 − rate, else 0. One uniform draw per value,
-    // u = 53 random bits / 2^53 ∈ [0, 1), in storage order: portable and reproducible.
+    // M_ij = 1/(1 − rate) with probability 1 − rate, else 0: one uniform draw per value, in
+    // storage order.
     const double keep = 1 - rate_;
     const T scale = static_cast<T>(1 / keep);
     M.resize(x.rows(), x.cols());
-    for (Index i = 0; i < M.size(); ++i) {
-      const double u = static_cast<double>(rng_() >> 11) * 0x1.0p-53;
-      M.data()[i] = u < keep ? scale : T(0);
-    }
+    for (Index i = 0; i < M.size(); ++i) M.data()[i] = random_.uniform() < keep ? scale : T(0);
     Y = x.cwiseProduct(M);                                    // y = x ⊙ M
     return Y;
   }
@@ -72,20 +69,16 @@ class Dropout : public Layer<T> {
     return dX;
   }
 
-  nlohmann::json config() const override {
-    nlohmann::json c = {{"rate", rate_}, {"seed", nullptr}};
-    if (seed_) c["seed"] = *seed_;
-    return c;
-  }
-
   double rate() const { return rate_; }
+  // The seed the constructor was given, if any.
+  const std::optional<std::uint64_t>& seed() const { return seed_; }
   // The scaled mask of the last training forward, (features × N): 0 or 1/(1 − rate).
   const Matrix<T>& mask() const { return M; }
 
  private:
   double rate_;
   std::optional<std::uint64_t> seed_;  // the constructor's seed, if any
-  std::mt19937_64 rng_;
+  Random random_;
   Mode mode_ = Mode::training;
   Matrix<T> M;   // (features × N) scaled mask of the last training forward
   Matrix<T> Y;   // (features × N) output

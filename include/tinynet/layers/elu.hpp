@@ -9,7 +9,7 @@
 //            dL/dx = dL/dy ⊙ dy/dx
 #pragma once
 
-#include "layer.hpp"
+#include <tinynet/layers/layer.hpp>
 
 #include <cmath>
 
@@ -18,7 +18,9 @@ namespace tinynet {
 template <typename T>
 class ELU : public Layer<T> {
  public:
-  explicit ELU(double alpha = 1.0) : alpha_(alpha) {}
+  explicit ELU(double alpha = 1.0) : alpha_(alpha) {
+    if (!std::isfinite(alpha)) throw std::invalid_argument("ELU: alpha must be finite, got " + std::to_string(alpha));
+  }
 
   std::string type() const override { return "ELU"; }
 
@@ -47,8 +49,6 @@ class ELU : public Layer<T> {
     dX.array() = (X.array() > T(0)).select(dy.array(), dy.array() * (Y.array() + alpha));
     return dX;
   }
-
-  nlohmann::json config() const override { return {{"alpha", alpha_}}; }
 
   double alpha() const { return alpha_; }
 

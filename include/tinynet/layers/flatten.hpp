@@ -11,7 +11,7 @@
 // like every other layer's.
 #pragma once
 
-#include "layer.hpp"
+#include <tinynet/layers/layer.hpp>
 
 namespace tinynet {
 

@@ -9,12 +9,12 @@
 //
 // Outputs and input gradients live in members of the layer, reused from batch to batch, so a
 // training step allocates nothing once the first batch of a given size has run.
+//
+// A layer knows nothing of files: io/ saves and loads it through its public accessors.
 #pragma once
 
-#include "../regularizers.hpp"
-#include "../tensor.hpp"
-
-#include <nlohmann/json.hpp>
+#include <tinynet/parameter.hpp>
+#include <tinynet/tensor.hpp>
 
 #include <cstdint>
 #include <stdexcept>
@@ -25,17 +25,6 @@ namespace tinynet {
 
 // Training: Dropout drops, BatchNorm uses batch statistics. Inference: neither.
 enum class Mode { training, inference };
-
-// A view of one tensor a layer owns. Trainable parameters have a gradient; state such as
-// BatchNorm's moving averages has none (Keras counts it as "non-trainable params").
-template <typename T>
-struct Parameter {
-  std::string name;                  // "kernel", "bias", "gamma", "moving_mean", ...
-  Matrix<T>* value = nullptr;
-  Matrix<T>* gradient = nullptr;     // nullptr: not trainable
-  Regularizer regularizer{};         // kernel_regularizer; inactive by default
-  bool trainable() const { return gradient != nullptr; }
-};
 
 template <typename T>
 class Layer {
@@ -56,12 +45,13 @@ class Layer {
   // Every tensor the layer owns, trainable first. Layers without parameters return {}.
   virtual std::vector<Parameter<T>> parameters() { return {}; }
 
+  // How many parameter values build(input_shape) creates, computed without building: a model
+  // file is checked against it before anything is allocated. Layers with parameters override it.
+  virtual Index parameter_count(const Shape& /*input_shape*/) const { return 0; }
+
   // The input shape the layer's constructor stated (Dense(784, 128) states {784}), or an
   // empty shape. Sequential uses it as the model's input shape when none was given.
   virtual Shape declared_input_shape() const { return {}; }
-
-  // The layer's constructor arguments, enough to build it again (for saved models).
-  virtual nlohmann::json config() const { return nlohmann::json::object(); }
 
   const Shape& input_shape() const { return input_shape_; }
   const Shape& output_shape() const { return output_shape_; }
@@ -75,21 +65,18 @@ class Layer {
 
   // Throws unless forward ran with a batch whose shape matches dy.
   void check_backward(const Matrix<T>& forward_output, const Matrix<T>& dy) const {
-    if (forward_output.size() == 0)
-      throw std::logic_error(type() + "::backward called before forward");
+    if (forward_output.size() == 0) throw std::logic_error(type() + "::backward called before forward");
     if (dy.rows() != forward_output.rows() || dy.cols() != forward_output.cols())
-      throw std::invalid_argument(type() + "::backward: dy is " + std::to_string(dy.rows()) +
-                                  "×" + std::to_string(dy.cols()) + ", expected " +
-                                  std::to_string(forward_output.rows()) + "×" +
-                                  std::to_string(forward_output.cols()) + " (the forward output)");
+      throw std::invalid_argument(type() + "::backward: dy is " + std::to_string(dy.rows()) + "×" +
+                                  std::to_string(dy.cols()) + ", expected " + std::to_string(forward_output.rows()) +
+                                  "×" + std::to_string(forward_output.cols()) + " (the forward output)");
   }
 
   // Throws unless x has as many rows as one sample of input_shape_ has values.
   void check_forward(const Matrix<T>& x) const {
     if (x.rows() != input_shape_.size())
       throw std::invalid_argument(type() + "::forward: input has " + std::to_string(x.rows()) +
-                                  " features per sample, expected " +
-                                  std::to_string(input_shape_.size()) + " " +
+                                  " features per sample, expected " + std::to_string(input_shape_.size()) + " " +
                                   input_shape_.to_string());
   }
 };

@@ -9,7 +9,9 @@
 // (At x = 0 the derivative is taken as a, as the Keras backends do.)
 #pragma once
 
-#include "layer.hpp"
+#include <tinynet/layers/layer.hpp>
+
+#include <cmath>
 
 namespace tinynet {
 
@@ -17,8 +19,8 @@ template <typename T>
 class LeakyReLU : public Layer<T> {
  public:
   explicit LeakyReLU(double negative_slope = 0.3) : negative_slope_(negative_slope) {
-    if (!(negative_slope >= 0))
-      throw std::invalid_argument("LeakyReLU: negative_slope must be ≥ 0, got " +
+    if (!(negative_slope >= 0 && std::isfinite(negative_slope)))
+      throw std::invalid_argument("LeakyReLU: negative_slope must be finite and ≥ 0, got " +
                                   std::to_string(negative_slope));
   }
 
@@ -42,8 +44,6 @@ class LeakyReLU : public Layer<T> {
     dX = (Y.array() > T(0)).select(dy, a * dy);                // dL/dx = dy ⊙ (1 or a)
     return dX;
   }
-
-  nlohmann::json config() const override { return {{"negative_slope", negative_slope_}}; }
 
   double negative_slope() const { return negative_slope_; }
 

@@ -26,7 +26,7 @@
 // Exactly one input entry per window receives gradient, even when the window holds ties.
 #pragma once
 
-#include "layer.hpp"
+#include <tinynet/layers/layer.hpp>
 
 #include <algorithm>
 #include <cstdint>
@@ -40,10 +40,11 @@ class MaxPooling2D : public Layer<T> {
   // MaxPooling2D(pool_size, strides): strides = 0 means strides = pool_size, as in Keras.
   explicit MaxPooling2D(Index pool_size = 2, Index strides = 0)
       : p_(pool_size), s_(strides == 0 ? pool_size : strides) {
-    if (pool_size <= 0)
-      throw std::invalid_argument("MaxPooling2D: pool_size must be positive, got " + std::to_string(pool_size));
-    if (strides < 0)
-      throw std::invalid_argument("MaxPooling2D: strides must be positive, got " + std::to_string(strides));
+    if (pool_size < 1 || pool_size > max_window)
+      throw std::invalid_argument("MaxPooling2D: pool_size must be in [1, 2^20], got " + std::to_string(pool_size));
+    if (strides < 0 || strides > max_window)
+      throw std::invalid_argument("MaxPooling2D: strides must be in [1, 2^20] (or 0: the pool size), got " +
+                                  std::to_string(strides));
   }
 
   std::string type() const override { return "MaxPooling2D"; }
@@ -93,7 +94,7 @@ class MaxPooling2D : public Layer<T> {
     return dX;
   }
 
-  nlohmann::json config() const override { return {{"pool_size", p_}, {"strides", s_}, {"padding", "valid"}}; }
+  static constexpr Index max_window = Index{1} << 20;
 
   Index pool_size() const { return p_; }
   Index strides() const { return s_; }

@@ -6,7 +6,7 @@
 // 1[x > 0] equals 1[y > 0], so the layer keeps its output, not its input.
 #pragma once
 
-#include "layer.hpp"
+#include <tinynet/layers/layer.hpp>
 
 namespace tinynet {
 

@@ -15,7 +15,7 @@
 // which needs no division by p and so can produce no NaN when some p_i is 0.
 #pragma once
 
-#include "layer.hpp"
+#include <tinynet/layers/layer.hpp>
 
 namespace tinynet {
 

@@ -30,7 +30,7 @@
 // validation, evaluate); accuracy compares with the true classes.
 #pragma once
 
-#include "../tensor.hpp"
+#include <tinynet/tensor.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -51,6 +51,32 @@ struct CategoricalCrossentropy {
   double label_smoothing = 0;  // ε in [0, 1)
 };
 
+// The loss a model is compiled with: either of the two above, by its target kind.
+struct CrossEntropy {
+  bool sparse_labels = true;
+  double label_smoothing = 0;
+
+  CrossEntropy() = default;
+  CrossEntropy(bool sparse, double smoothing) : sparse_labels(sparse), label_smoothing(smoothing) {
+    if (!(smoothing >= 0 && smoothing < 1))
+      throw std::invalid_argument("cross-entropy: label_smoothing must be in [0, 1), got " + std::to_string(smoothing));
+  }
+  CrossEntropy(SparseCategoricalCrossentropy loss) : CrossEntropy(true, loss.label_smoothing) {}
+  CrossEntropy(CategoricalCrossentropy loss) : CrossEntropy(false, loss.label_smoothing) {}
+
+  std::string name() const {
+    return sparse_labels ? SparseCategoricalCrossentropy::name : CategoricalCrossentropy::name;
+  }
+
+  // The loss of Keras name `name` ("sparse_categorical_crossentropy" or "categorical_crossentropy").
+  static CrossEntropy from_name(const std::string& name, double label_smoothing = 0) {
+    if (name == SparseCategoricalCrossentropy::name) return {true, label_smoothing};
+    if (name == CategoricalCrossentropy::name) return {false, label_smoothing};
+    throw std::invalid_argument("unknown loss '" + name + "' (expected " + SparseCategoricalCrossentropy::name +
+                                " or " + CategoricalCrossentropy::name + ")");
+  }
+};
+
 constexpr double cross_entropy_epsilon = 1e-7;
 
 // Y' = (1 − ε)·Y + ε/K, K = the number of rows (classes), written into `smoothed`.
@@ -61,7 +87,8 @@ void smooth_labels(const Matrix<T>& targets, double epsilon, Matrix<T>& smoothed
                      static_cast<T>(epsilon / static_cast<double>(targets.rows()));
 }
 
-// Summed (not averaged) cross-entropy of a batch: Σ_n −log(P[y_n, n]), with clipping.
+// Summed (not averaged) cross-entropy of a batch, Σ_n Σ_i −Y[i,n] · log(clip(P[i,n])): for one-hot
+// targets Σ_n −log(P[y_n, n]), with smoothed ones every class with a non-zero target counts.
 template <typename T>
 double cross_entropy_sum(const Matrix<T>& probabilities, const Matrix<T>& targets) {
   const double lo = cross_entropy_epsilon, hi = 1 - cross_entropy_epsilon;

@@ -1,7 +1,11 @@
 // Classification accuracy: the share of samples whose highest-probability class is the true one.
+//
+//   predicted_n = argmax_i P[i, n]          accuracy = (1/N) Σ_n 1[predicted_n = y_n]
+//
+// Ties go to the lowest class index (Eigen's maxCoeff, numpy's argmax).
 #pragma once
 
-#include "../tensor.hpp"
+#include <tinynet/tensor.hpp>
 
 #include <stdexcept>
 #include <string>
@@ -32,6 +36,19 @@ Index count_correct(const Matrix<T>& probabilities, const Matrix<T>& targets) {
     correct += predicted == truth;
   }
   return correct;
+}
+
+// The accuracy of class probabilities (classes × N) against N integer labels.
+template <typename T>
+double accuracy(const Matrix<T>& probabilities, const std::vector<int>& labels) {
+  if (static_cast<Index>(labels.size()) != probabilities.cols())
+    throw std::invalid_argument("accuracy: " + std::to_string(probabilities.cols()) + " predictions but " +
+                                std::to_string(labels.size()) + " labels");
+  if (labels.empty()) throw std::invalid_argument("accuracy: no samples");
+  const std::vector<int> predicted = argmax_columns(probabilities);
+  Index correct = 0;
+  for (std::size_t n = 0; n < labels.size(); ++n) correct += predicted[n] == labels[n];
+  return static_cast<double>(correct) / static_cast<double>(labels.size());
 }
 
 }  // namespace tinynet

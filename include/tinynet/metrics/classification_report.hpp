@@ -13,9 +13,9 @@
 // A ratio whose denominator is 0 is defined as 0 (scikit-learn's zero_division=0).
 #pragma once
 
-#include "../tensor.hpp"
-#include "accuracy.hpp"  // argmax_columns: probabilities → predicted classes
-#include "confusion_matrix.hpp"
+#include <tinynet/tensor.hpp>
+#include <tinynet/metrics/accuracy.hpp>  // argmax_columns: probabilities → predicted classes
+#include <tinynet/metrics/confusion_matrix.hpp>
 
 #include <nlohmann/json.hpp>
 

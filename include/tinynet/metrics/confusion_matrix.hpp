@@ -2,7 +2,7 @@
 // were predicted as class p (rows true, columns predicted, as scikit-learn lays it out).
 #pragma once
 
-#include "../tensor.hpp"
+#include <tinynet/tensor.hpp>
 
 #include <cstddef>
 #include <stdexcept>

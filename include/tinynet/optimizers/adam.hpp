@@ -8,48 +8,41 @@
 // ε is Keras's "epsilon hat" (added after the bias correction), default 1e-7.
 #pragma once
 
-#include "optimizer.hpp"
+#include <tinynet/optimizers/optimizer.hpp>
 
+#include <array>
 #include <cmath>
 
 namespace tinynet {
 
-struct AdamOptions {
+struct Adam {
+  static constexpr const char* name = "Adam";
+  static constexpr std::array slot_names{"m", "v"};
+
   double learning_rate = 1e-3;
-  double beta_1 = 0.9;
-  double beta_2 = 0.999;
-  double epsilon = 1e-7;
-};
+  double beta_1 = 0.9;     // in [0, 1)
+  double beta_2 = 0.999;   // in [0, 1)
+  double epsilon = 1e-7;   // > 0
 
-template <typename T = float>
-class Adam : public Optimizer<T> {
- public:
-  explicit Adam(AdamOptions options = {}) : options_(options) {
-    this->learning_rate = options.learning_rate;
-  }
-  std::string type() const override { return "Adam"; }
-  std::vector<std::string> slot_names() const override { return {"m", "v"}; }
-  nlohmann::json config() const override {
-    return {{"learning_rate", this->learning_rate}, {"beta_1", options_.beta_1},
-            {"beta_2", options_.beta_2}, {"epsilon", options_.epsilon}};
+  void check() const {
+    detail::check_learning_rate(name, learning_rate);
+    detail::check_hyperparameter(beta_1 >= 0 && beta_1 < 1, name, "beta_1", "in [0, 1)", beta_1);
+    detail::check_hyperparameter(beta_2 >= 0 && beta_2 < 1, name, "beta_2", "in [0, 1)", beta_2);
+    detail::check_hyperparameter(std::isfinite(epsilon) && epsilon > 0, name, "epsilon", "finite and > 0", epsilon);
   }
 
- protected:
-  void update(Matrix<T>& w, const Matrix<T>& g, std::vector<Matrix<T>>& slots) override {
-    const double t = static_cast<double>(this->iterations);  // already advanced for this step
-    const T b1 = static_cast<T>(options_.beta_1), b2 = static_cast<T>(options_.beta_2);
-    const T lr_t = static_cast<T>(this->learning_rate * std::sqrt(1 - std::pow(options_.beta_2, t)) /
-                                  (1 - std::pow(options_.beta_1, t)));
-    const T eps = static_cast<T>(options_.epsilon);
+  template <typename T>
+  void update(Matrix<T>& w, const Matrix<T>& g, std::vector<Matrix<T>>& slots, double lr, std::int64_t t) const {
+    const double steps = static_cast<double>(t);
+    const T b1 = static_cast<T>(beta_1), b2 = static_cast<T>(beta_2);
+    const T lr_t = static_cast<T>(lr * std::sqrt(1 - std::pow(beta_2, steps)) / (1 - std::pow(beta_1, steps)));
+    const T eps = static_cast<T>(epsilon);
     Matrix<T>& m = slots[0];
     Matrix<T>& v = slots[1];
     m = b1 * m + (T(1) - b1) * g;                                       // m ← β1 m + (1−β1) g
     v = b2 * v + (T(1) - b2) * g.cwiseAbs2();                           // v ← β2 v + (1−β2) g²
     w.array() -= lr_t * m.array() / (v.array().sqrt() + eps);           // w ← w − lr_t m / (√v + ε)
   }
-
- private:
-  AdamOptions options_;
 };
 
 }  // namespace tinynet

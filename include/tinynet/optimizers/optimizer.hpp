@@ -1,17 +1,25 @@
 // The optimizer interface: one update of every trainable parameter from its gradient.
 //
-// Optimizers keep per-parameter state ("slots": velocities, moment estimates), created the
-// first time step() sees the parameters and matched to them by position. `iterations`
-// counts steps — once per step, never once per tensor (the bias-correction bug of some
-// small libraries).
+// An algorithm is written as an update *rule* — a struct of hyperparameters with an update()
+// for one parameter, free of the scalar type (sgd.hpp, adam.hpp, rmsprop.hpp) — and the model
+// runs it as an Optimizer<T> of its own scalar type:
+//
+//   model.compile(Adam{.learning_rate = 1e-3}, SparseCategoricalCrossentropy{});
+//
+// The Optimizer keeps what changes while training: the learning rate (schedules set it), the
+// step count and the per-parameter state ("slots": velocities, moment estimates), created the
+// first time step() sees the parameters and matched to them by position. `iterations` counts
+// steps — once per step, never once per tensor (the bias-correction bug of some small libraries).
 #pragma once
 
-#include "../layers/layer.hpp"
+#include <tinynet/parameter.hpp>
 
-#include <nlohmann/json.hpp>
-
+#include <cmath>
+#include <concepts>
 #include <cstdint>
+#include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace tinynet {
@@ -21,6 +29,9 @@ class Optimizer {
  public:
   virtual ~Optimizer() = default;
   virtual std::string type() const = 0;
+
+  // Names of the per-parameter state tensors ("momentum", "m", "v", ...).
+  virtual std::vector<std::string> slot_names() const = 0;
 
   // Updates every trainable parameter from its gradient. Gradients are left as they are:
   // zeroing them is the training loop's job.
@@ -40,12 +51,9 @@ class Optimizer {
       if (parameters[i].trainable()) update(*parameters[i].value, *parameters[i].gradient, slots_[i]);
   }
 
-  // Names of the per-parameter state tensors ("momentum", "m", "v", ...).
-  virtual std::vector<std::string> slot_names() const = 0;
-  virtual nlohmann::json config() const = 0;
-
   // The state, for saving and resuming: slots()[i][k] is slot k of parameter i.
   std::vector<std::vector<Matrix<T>>>& slots() { return slots_; }
+  const std::vector<std::vector<Matrix<T>>>& slots() const { return slots_; }
 
   double learning_rate = 1e-3;
   std::int64_t iterations = 0;  // steps taken so far
@@ -56,5 +64,61 @@ class Optimizer {
  private:
   std::vector<std::vector<Matrix<T>>> slots_;
 };
+
+// What an update rule provides (see sgd.hpp for the simplest one):
+//   static constexpr name ("Adam"), slot_names (a list of its state tensors' names),
+//   double learning_rate, check() throwing std::invalid_argument for bad hyperparameters, and
+//   update(w, g, slots, learning_rate, t) for one parameter at step t (counted from 1).
+template <typename R>
+concept UpdateRule = requires(R rule, const R& read, Matrix<float>& w, const Matrix<float>& g,
+                              std::vector<Matrix<float>>& slots) {
+  { R::name } -> std::convertible_to<std::string>;
+  R::slot_names.size();
+  { rule.learning_rate } -> std::convertible_to<double>;
+  read.check();
+  read.update(w, g, slots, 1.0, std::int64_t{1});
+};
+
+// An update rule run as an Optimizer<T>.
+template <typename T, UpdateRule Rule>
+class RuleOptimizer final : public Optimizer<T> {
+ public:
+  explicit RuleOptimizer(Rule rule = {}) : rule_(std::move(rule)) {
+    rule_.check();
+    this->learning_rate = rule_.learning_rate;
+  }
+
+  std::string type() const override { return Rule::name; }
+  std::vector<std::string> slot_names() const override { return {Rule::slot_names.begin(), Rule::slot_names.end()}; }
+
+  // The hyperparameters, with the learning rate the optimizer has now (a schedule may have
+  // changed it since construction).
+  Rule rule() const {
+    Rule current = rule_;
+    current.learning_rate = this->learning_rate;
+    return current;
+  }
+
+ protected:
+  void update(Matrix<T>& w, const Matrix<T>& dw, std::vector<Matrix<T>>& slots) override {
+    rule_.update(w, dw, slots, this->learning_rate, this->iterations);
+  }
+
+ private:
+  Rule rule_;
+};
+
+namespace detail {
+// Throws std::invalid_argument "<rule>: <what> must be <range>, got <value>" unless ok.
+inline void check_hyperparameter(bool ok, const char* rule, const char* what, const char* range, double value) {
+  if (!ok)
+    throw std::invalid_argument(std::string(rule) + ": " + what + " must be " + range + ", got " +
+                                std::to_string(value));
+}
+inline void check_learning_rate(const char* rule, double learning_rate) {
+  check_hyperparameter(std::isfinite(learning_rate) && learning_rate > 0, rule, "learning_rate", "finite and > 0",
+                       learning_rate);
+}
+}  // namespace detail
 
 }  // namespace tinynet

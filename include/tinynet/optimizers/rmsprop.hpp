@@ -4,40 +4,34 @@
 //   w ← w − lr · g / sqrt(v + ε)
 #pragma once
 
-#include "optimizer.hpp"
+#include <tinynet/optimizers/optimizer.hpp>
+
+#include <array>
+#include <cmath>
 
 namespace tinynet {
 
-struct RMSpropOptions {
+struct RMSprop {
+  static constexpr const char* name = "RMSprop";
+  static constexpr std::array slot_names{"velocity"};
+
   double learning_rate = 1e-3;
-  double rho = 0.9;
-  double epsilon = 1e-7;
-};
+  double rho = 0.9;        // in [0, 1)
+  double epsilon = 1e-7;   // > 0
 
-template <typename T = float>
-class RMSprop : public Optimizer<T> {
- public:
-  explicit RMSprop(RMSpropOptions options = {}) : options_(options) {
-    this->learning_rate = options.learning_rate;
-  }
-  std::string type() const override { return "RMSprop"; }
-  std::vector<std::string> slot_names() const override { return {"velocity"}; }
-  nlohmann::json config() const override {
-    return {{"learning_rate", this->learning_rate}, {"rho", options_.rho},
-            {"epsilon", options_.epsilon}};
+  void check() const {
+    detail::check_learning_rate(name, learning_rate);
+    detail::check_hyperparameter(rho >= 0 && rho < 1, name, "rho", "in [0, 1)", rho);
+    detail::check_hyperparameter(std::isfinite(epsilon) && epsilon > 0, name, "epsilon", "finite and > 0", epsilon);
   }
 
- protected:
-  void update(Matrix<T>& w, const Matrix<T>& g, std::vector<Matrix<T>>& slots) override {
-    const T lr = static_cast<T>(this->learning_rate), rho = static_cast<T>(options_.rho);
-    const T eps = static_cast<T>(options_.epsilon);
+  template <typename T>
+  void update(Matrix<T>& w, const Matrix<T>& g, std::vector<Matrix<T>>& slots, double lr, std::int64_t) const {
+    const T step = static_cast<T>(lr), r = static_cast<T>(rho), eps = static_cast<T>(epsilon);
     Matrix<T>& v = slots[0];
-    v = rho * v + (T(1) - rho) * g.cwiseAbs2();                  // v ← ρ v + (1−ρ) g²
-    w.array() -= lr * g.array() / (v.array() + eps).sqrt();      // w ← w − lr g / √(v + ε)
+    v = r * v + (T(1) - r) * g.cwiseAbs2();                      // v ← ρ v + (1−ρ) g²
+    w.array() -= step * g.array() / (v.array() + eps).sqrt();    // w ← w − lr g / √(v + ε)
   }
-
- private:
-  RMSpropOptions options_;
 };
 
 }  // namespace tinynet

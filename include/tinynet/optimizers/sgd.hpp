@@ -7,46 +7,39 @@
 // g = dL/dw, v the velocity (one slot per parameter), μ the momentum.
 #pragma once
 
-#include "optimizer.hpp"
+#include <tinynet/optimizers/optimizer.hpp>
+
+#include <array>
 
 namespace tinynet {
 
-struct SGDOptions {
+struct SGD {
+  static constexpr const char* name = "SGD";
+  static constexpr std::array slot_names{"velocity"};
+
   double learning_rate = 0.01;  // Keras's default
-  double momentum = 0.0;
+  double momentum = 0.0;        // μ in [0, 1)
   bool nesterov = false;
-};
 
-template <typename T = float>
-class SGD : public Optimizer<T> {
- public:
-  explicit SGD(SGDOptions options = {}) : options_(options) {
-    this->learning_rate = options.learning_rate;
-  }
-  std::string type() const override { return "SGD"; }
-  std::vector<std::string> slot_names() const override { return {"velocity"}; }
-  nlohmann::json config() const override {
-    return {{"learning_rate", this->learning_rate}, {"momentum", options_.momentum},
-            {"nesterov", options_.nesterov}};
+  void check() const {
+    detail::check_learning_rate(name, learning_rate);
+    detail::check_hyperparameter(momentum >= 0 && momentum < 1, name, "momentum", "in [0, 1)", momentum);
   }
 
- protected:
-  void update(Matrix<T>& w, const Matrix<T>& g, std::vector<Matrix<T>>& slots) override {
-    const T lr = static_cast<T>(this->learning_rate), mu = static_cast<T>(options_.momentum);
-    if (options_.momentum == 0) {
-      w.noalias() -= lr * g;                          // w ← w − lr · g
+  template <typename T>
+  void update(Matrix<T>& w, const Matrix<T>& g, std::vector<Matrix<T>>& slots, double lr, std::int64_t) const {
+    const T step = static_cast<T>(lr), mu = static_cast<T>(momentum);
+    if (momentum == 0) {
+      w.noalias() -= step * g;                        // w ← w − lr · g
       return;
     }
     Matrix<T>& v = slots[0];
-    v = mu * v - lr * g;                              // v ← μ · v − lr · g
-    if (options_.nesterov)
-      w.noalias() += mu * v - lr * g;                 // w ← w + μ · v − lr · g
+    v = mu * v - step * g;                            // v ← μ · v − lr · g
+    if (nesterov)
+      w.noalias() += mu * v - step * g;               // w ← w + μ · v − lr · g
     else
       w.noalias() += v;                               // w ← w + v
   }
-
- private:
-  SGDOptions options_;
 };
 
 }  // namespace tinynet

@@ -7,8 +7,8 @@
 // horizontal line at y = 100 lights row 100.
 #pragma once
 
-#include "../detail/stb.hpp"
-#include "../io/atomic_file.hpp"
+#include <tinynet/detail/stb.hpp>
+#include <tinynet/io/atomic_file.hpp>
 
 #include <algorithm>
 #include <array>
@@ -195,7 +195,7 @@ class Canvas {
                           static_cast<int>(std::ceil(max_y - min_y + 2 * reach)) + 1}
                          .intersect(clip_);
     if (box.empty()) return;
-    std::vector<float> coverage(static_cast<std::size_t>(box.width) * box.height, 0.0f);
+    std::vector<float> coverage(static_cast<std::size_t>(box.width) * static_cast<std::size_t>(box.height), 0.0f);
     auto accumulate = [&](double ax, double ay, double bx, double by) {
       const Rect seg = Rect{static_cast<int>(std::floor(std::min(ax, bx) - reach)),
                             static_cast<int>(std::floor(std::min(ay, by) - reach)),
@@ -210,7 +210,7 @@ class Canvas {
           t = std::clamp(t, 0.0, 1.0);
           const double d = std::hypot(x - (ax + t * dx), y - (ay + t * dy));
           const double cov = antialias ? std::clamp(h + 0.5 - d, 0.0, 1.0) : (d <= h ? 1.0 : 0.0);
-          float& slot = coverage[static_cast<std::size_t>(y - box.y) * box.width + (x - box.x)];
+          float& slot = coverage[static_cast<std::size_t>((y - box.y) * box.width + (x - box.x))];
           slot = std::max(slot, static_cast<float>(cov));
         }
       }
@@ -220,7 +220,7 @@ class Canvas {
       accumulate(points[i - 1].first, points[i - 1].second, points[i].first, points[i].second);
     for (int y = box.y; y < box.bottom(); ++y)
       for (int x = box.x; x < box.right(); ++x)
-        blend_pixel(x, y, c, coverage[static_cast<std::size_t>(y - box.y) * box.width + (x - box.x)]);
+        blend_pixel(x, y, c, coverage[static_cast<std::size_t>((y - box.y) * box.width + (x - box.x))]);
   }
 
   // A filled disc centred on (cx, cy).

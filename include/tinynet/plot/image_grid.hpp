@@ -3,8 +3,8 @@
 // prediction is right, red when it is wrong.
 #pragma once
 
-#include "../tensor.hpp"
-#include "canvas.hpp"
+#include <tinynet/tensor.hpp>
+#include <tinynet/plot/canvas.hpp>
 
 #include <algorithm>
 #include <cmath>

@@ -3,9 +3,9 @@
 // loss per epoch, training and validation) and compare_runs (one metric of several runs).
 #pragma once
 
-#include "../history.hpp"
-#include "canvas.hpp"
-#include "ticks.hpp"
+#include <tinynet/model/history.hpp>
+#include <tinynet/plot/canvas.hpp>
+#include <tinynet/plot/ticks.hpp>
 
 #include <algorithm>
 #include <array>
@@ -305,7 +305,7 @@ class LineChart {
       const Rect grown{r.x - 6, r.y - 6, r.width + 12, r.height + 12};
       std::size_t hits = 0;
       for (const auto& [px, py] : samples)
-        hits += grown.contains(static_cast<int>(std::lround(px)), static_cast<int>(std::lround(py))) ? 1 : 0;
+        hits += grown.contains(static_cast<int>(std::lround(px)), static_cast<int>(std::lround(py))) ? 1u : 0u;
       if (hits < best_hits) best = r, best_hits = hits;
       if (hits == 0) break;
     }
@@ -338,15 +338,18 @@ class LineChart {
 
 // ---- charts of training runs -------------------------------------------------------------------
 
-// "val_accuracy" → "Validation accuracy", as a chart labels it.
+// A logged name as a chart labels it: "val_accuracy" → "Validation accuracy", "learning_rate" →
+// "Learning rate" (the prefix spelled out, underscores as spaces, the first letter capital).
 inline std::string metric_label(std::string_view metric) {
-  if (metric == "loss") return "Loss";
-  if (metric == "accuracy") return "Accuracy";
-  if (metric == "val_loss") return "Validation loss";
-  if (metric == "val_accuracy") return "Validation accuracy";
-  if (metric == "seconds") return "Seconds per epoch";
-  if (metric == "learning_rate") return "Learning rate";
-  return std::string(metric);
+  std::string label;
+  if (metric.starts_with("val_")) {
+    label = "validation ";
+    metric.remove_prefix(4);
+  }
+  label += metric;
+  std::replace(label.begin(), label.end(), '_', ' ');
+  if (!label.empty() && label[0] >= 'a' && label[0] <= 'z') label[0] = static_cast<char>(label[0] - 'a' + 'A');
+  return label;
 }
 
 namespace detail {
@@ -359,8 +362,9 @@ inline std::vector<double> epoch_numbers(const History& history) {
   return x;
 }
 
-// One panel of training_curves: the training metric and, where recorded, the validation one.
-inline LineChart training_panel(const History& history, bool accuracy) {
+// One panel of training_curves: a metric ("accuracy", "loss") in training and, where recorded,
+// on the validation data.
+inline LineChart training_panel(const History& history, std::string_view metric) {
   const std::vector<double> epochs = epoch_numbers(history);
   Series train, val;
   train.name = "training";
@@ -370,15 +374,14 @@ inline LineChart training_panel(const History& history, bool accuracy) {
   for (std::size_t i = 0; i < history.epochs.size(); ++i) {
     const EpochLog& e = history.epochs[i];
     train.x.push_back(epochs[i]);
-    train.y.push_back(accuracy ? e.accuracy : e.loss);
-    const std::optional<double>& v = accuracy ? e.val_accuracy : e.val_loss;
-    if (v) {
+    train.y.push_back(*e.get(metric));
+    if (const std::optional<double> v = e.get("val_" + std::string(metric))) {
       val.x.push_back(epochs[i]);
       val.y.push_back(*v);
     }
   }
-  LineChart chart(accuracy ? "Accuracy" : "Loss");
-  chart.x_label("Epoch").y_label(accuracy ? "Accuracy" : "Loss").integer_x_ticks();
+  LineChart chart(metric_label(metric));
+  chart.x_label("Epoch").y_label(metric_label(metric)).integer_x_ticks();
   chart.add(std::move(train));
   if (!val.x.empty()) chart.add(std::move(val));
   return chart;
@@ -386,8 +389,8 @@ inline LineChart training_panel(const History& history, bool accuracy) {
 
 }  // namespace detail
 
-// Accuracy (left) and loss (right) per epoch, training and validation, side by side under one
-// title. Throws std::invalid_argument on a history without epochs.
+// A panel per metric the model measures (EpochLog::metric_names: accuracy left, loss right) per
+// epoch, training and validation, side by side under one title. Throws std::invalid_argument on a history without epochs.
 inline Canvas render_training_curves(const History& history, const std::string& title = "Training history",
                                      int width = 1200, int height = 500) {
   if (history.epochs.empty())
@@ -398,9 +401,12 @@ inline Canvas render_training_curves(const History& history, const std::string& 
     canvas.draw_text(width / 2, 14, title, colors::text, 3, Align::center);
     canvas.draw_text(width / 2 + 1, 14, title, colors::text, 3, Align::center);
   }
-  const int half = width / 2;
-  detail::training_panel(history, true).draw(canvas, {0, title_band, half, height - title_band});
-  detail::training_panel(history, false).draw(canvas, {half, title_band, width - half, height - title_band});
+  const int panels = static_cast<int>(EpochLog::metric_names.size());
+  for (int i = 0; i < panels; ++i) {
+    const int left = width * i / panels, right = width * (i + 1) / panels;
+    detail::training_panel(history, EpochLog::metric_names[static_cast<std::size_t>(i)])
+        .draw(canvas, {left, title_band, right - left, height - title_band});
+  }
   return canvas;
 }
 

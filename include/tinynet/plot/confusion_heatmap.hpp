@@ -3,9 +3,9 @@
 // predicted classes along the bottom, and a colour bar that reads shades back as counts.
 #pragma once
 
-#include "canvas.hpp"
-#include "ticks.hpp"
-#include "../tensor.hpp"
+#include <tinynet/plot/canvas.hpp>
+#include <tinynet/plot/ticks.hpp>
+#include <tinynet/tensor.hpp>
 
 #include <algorithm>
 #include <array>
@@ -115,7 +115,7 @@ inline ConfusionMatrixLayout confusion_matrix_layout(const Matrix<int>& counts,
   return L;
 }
 
-inline Canvas render_confusion_matrix(const Matrix<int>& counts,
+inline Canvas render_confusion_heatmap(const Matrix<int>& counts,
                                       const std::vector<std::string>& class_names = {},
                                       const std::string& title = "Confusion matrix") {
   const ConfusionMatrixLayout L = confusion_matrix_layout(counts, class_names, title);
@@ -142,15 +142,16 @@ inline Canvas render_confusion_matrix(const Matrix<int>& counts,
 
   // class names: true classes on the left, predicted ones below
   for (int i = 0; i < L.classes; ++i) {
+    const std::string& name = names[static_cast<std::size_t>(i)];
     const Rect row = L.cell_rect(i, 0);
-    canvas.draw_text(L.matrix.x - 10, row.y + (row.height - th) / 2, names[i], colors::text,
+    canvas.draw_text(L.matrix.x - 10, row.y + (row.height - th) / 2, name, colors::text,
                      Canvas::kTextScale, Align::right);
     const Rect col = L.cell_rect(L.classes - 1, i);
     if (L.vertical_columns) {
-      const int w = Canvas::text_width(names[i]);
-      canvas.draw_text_vertical(col.x + col.width / 2, L.matrix.bottom() + 8 + w / 2, names[i], colors::text);
+      const int w = Canvas::text_width(name);
+      canvas.draw_text_vertical(col.x + col.width / 2, L.matrix.bottom() + 8 + w / 2, name, colors::text);
     } else {
-      canvas.draw_text(col.x + col.width / 2, L.matrix.bottom() + 8, names[i], colors::text,
+      canvas.draw_text(col.x + col.width / 2, L.matrix.bottom() + 8, name, colors::text,
                        Canvas::kTextScale, Align::center);
     }
   }
@@ -188,9 +189,9 @@ inline Canvas render_confusion_matrix(const Matrix<int>& counts,
 }
 
 // Draws the heatmap and writes it to `path` as a PNG.
-inline void confusion_matrix(const Matrix<int>& counts, const std::vector<std::string>& class_names,
+inline void confusion_heatmap(const Matrix<int>& counts, const std::vector<std::string>& class_names,
                              const std::string& path, const std::string& title = "Confusion matrix") {
-  render_confusion_matrix(counts, class_names, title).save_png(path);
+  render_confusion_heatmap(counts, class_names, title).save_png(path);
 }
 
 }  // namespace tinynet::plot

@@ -19,7 +19,7 @@
 // "2s/step"; metric values have 4 decimals, or are written "5.0000e-04" when |v| ≤ 1e-3 (Keras).
 #pragma once
 
-#include "callback.hpp"
+#include <tinynet/training/callback.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -160,7 +160,8 @@ class ProgressBar : public Callback<T> {
     const double per_step = batch.seconds / static_cast<double>(std::max<Index>(1, step_));
     const std::string eta = detail::format_duration(per_step * static_cast<double>(steps_ - step_));
     redraw(detail::format_step_count(step_, steps_) + ' ' + bar(step_) + ' ' + detail::format_duration(batch.seconds) +
-               ' ' + detail::format_step_time(per_step) + " - ETA: " + eta + metrics(batch.accuracy, batch.loss),
+               ' ' + detail::format_step_time(per_step) + " - ETA: " + eta +
+               metrics(running(batch)),
            false);
   }
 
@@ -170,9 +171,7 @@ class ProgressBar : public Callback<T> {
     const std::string count = detail::format_step_count(done, steps_);
     const std::string seconds = detail::format_duration(log.seconds);
     const std::string per_step = detail::format_step_time(log.seconds / static_cast<double>(std::max<Index>(1, done)));
-    std::string values = metrics(log.accuracy, log.loss);
-    if (log.val_accuracy) values += " - val_accuracy: " + detail::format_metric(*log.val_accuracy);
-    if (log.val_loss) values += " - val_loss: " + detail::format_metric(*log.val_loss);
+    const std::string values = metrics(log);
     if (in_place_)
       redraw(count + ' ' + bar(done) + ' ' + seconds + ' ' + per_step + values, true);
     else
@@ -181,11 +180,21 @@ class ProgressBar : public Callback<T> {
   }
 
  private:
+  // The epoch's running means as a log, for metrics().
+  static EpochLog running(const BatchEnd& batch) {
+    EpochLog log;
+    log.loss = batch.loss;
+    log.accuracy = batch.accuracy;
+    return log;
+  }
+
   std::string bar(Index step) const { return detail::format_bar(step, steps_, options_.width, options_.ascii); }
 
-  // Keras's order: sorted by name.
-  static std::string metrics(double accuracy, double loss) {
-    return " - accuracy: " + detail::format_metric(accuracy) + " - loss: " + detail::format_metric(loss);
+  // " - accuracy: 0.8399 - loss: 0.4664 - val_accuracy: …", every metric the log carries, in Keras's order.
+  static std::string metrics(const EpochLog& log) {
+    std::string text;
+    for (const auto& [name, value] : log.metrics()) text += " - " + std::string(name) + ": " + detail::format_metric(value);
+    return text;
   }
 
   // '\r', the line, spaces over what is left of a longer previous line; '\n' when the epoch is done.
@@ -208,9 +217,5 @@ class ProgressBar : public Callback<T> {
   double last_draw_ = 0;             // BatchEnd::seconds of the last redraw
   std::size_t shown_width_ = 0;      // characters of the line on screen
 };
-
-// The earlier name.
-template <typename T>
-using ProgressLogger = ProgressBar<T>;
 
 }  // namespace tinynet

@@ -18,21 +18,26 @@
 //
 //   mean = (1/K) Σ_k a_k        std = √((1/K) Σ_k (a_k − mean)²)
 //
-// The shuffle is a Fisher–Yates shuffle driven by std::mt19937_64, written out here so that the
-// folds are the same with every standard library (std::shuffle's use of the generator is not
-// specified). They are not numpy's folds: numpy's generator differs.
+// The shuffle is Random::shuffle (random.hpp), so the folds are the same with every standard
+// library. They are not numpy's folds: numpy's generator differs.
+//
+// Callbacks keep state (EarlyStopping's best value, CSVLogger's file), so a fold never shares
+// them with another: cross_validate takes a function that makes each fold its own callbacks,
+// and rejects fit_options.callbacks.
 #pragma once
 
-#include "history.hpp"
-#include "sequential.hpp"
-#include "tensor.hpp"
+#include <tinynet/model/history.hpp>
+#include <tinynet/model/sequential.hpp>
+#include <tinynet/random.hpp>
+#include <tinynet/tensor.hpp>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <numeric>
 #include <ostream>
-#include <random>
 #include <stdexcept>
 #include <string>
 #include <tuple>
@@ -57,13 +62,7 @@ inline std::vector<std::vector<Index>> kfold_indices(Index n, const KFoldOptions
                                 std::to_string(options.folds) + " folds");
   std::vector<Index> order(static_cast<std::size_t>(n));
   std::iota(order.begin(), order.end(), Index{0});
-  if (options.shuffle) {
-    std::mt19937_64 rng(options.seed);
-    for (std::size_t i = order.size() - 1; i > 0; --i) {   // Fisher–Yates
-      const std::size_t j = static_cast<std::size_t>(rng() % (i + 1));
-      std::swap(order[i], order[j]);
-    }
-  }
+  if (options.shuffle) Random(options.seed).shuffle(order);
   const Index k = options.folds, base = n / k, larger = n % k;
   std::vector<std::vector<Index>> folds;
   Index start = 0;
@@ -126,10 +125,13 @@ inline std::pair<double, double> mean_and_std(const std::vector<double>& values)
 // Sequential<T>; it is called once per fold) on x (features × n) with `targets` — integer labels
 // (std::vector<int>) or one-hot columns (Matrix<T>), matching the models' loss. `fit_options`
 // apply to every fold; their validation data is the fold's test part, so they must not set
-// validation_split or validation_data themselves.
+// validation_split or validation_data themselves. `make_callbacks(fold)` (fold counted from 1),
+// if given, makes the callbacks of each fold: fresh ones, so that no state carries over.
 template <typename MakeModel, typename T, typename Targets>
-CrossValidationResult cross_validate(MakeModel&& make_model, const Matrix<T>& x, const Targets& targets,
-                                     KFoldOptions kfold = {}, FitOptions<T> fit_options = {}) {
+CrossValidationResult cross_validate(
+    MakeModel&& make_model, const Matrix<T>& x, const Targets& targets, KFoldOptions kfold = {},
+    FitOptions<T> fit_options = {},
+    const std::type_identity_t<std::function<std::vector<std::shared_ptr<Callback<T>>>(int fold)>>& make_callbacks = {}) {
   static_assert(std::is_same_v<std::remove_cvref_t<std::invoke_result_t<MakeModel&>>, Sequential<T>>,
                 "cross_validate: make_model() must return a Sequential<T> of the data's scalar type");
   static_assert(std::is_same_v<Targets, std::vector<int>> || std::is_same_v<Targets, Matrix<T>>,
@@ -140,6 +142,9 @@ CrossValidationResult cross_validate(MakeModel&& make_model, const Matrix<T>& x,
   if (fit_options.validation_split != 0 || fit_options.validation_data.x)
     throw std::invalid_argument("cross_validate: each fold validates on its own test part; "
                                 "leave validation_split and validation_data unset");
+  if (!fit_options.callbacks.empty())
+    throw std::invalid_argument("cross_validate: callbacks keep state from one fold to the next; pass "
+                                "make_callbacks(fold), which gives each fold its own, instead of fit_options.callbacks");
 
   const std::vector<std::vector<Index>> tests = kfold_indices(x.cols(), kfold);
   CrossValidationResult result;
@@ -162,6 +167,7 @@ CrossValidationResult cross_validate(MakeModel&& make_model, const Matrix<T>& x,
     if (!model.compiled())
       throw std::logic_error("cross_validate: make_model() must return a compiled model");
     FitOptions<T> options = fit_options;
+    if (make_callbacks) options.callbacks = make_callbacks(fold.fold);
     options.validation_data.x = &x_test;
     if constexpr (std::is_same_v<Targets, std::vector<int>>)
       options.validation_data.labels = &y_test;

@@ -1,10 +1,18 @@
-// The callback interface: code that fit() calls at fixed points of training, as Keras's
-// keras.callbacks.Callback. Override only what you need; set model.stop_training = true to end
-// training after the current epoch (EarlyStopping does).
+// The callback interface: the points of the training loop (training/fit.hpp) where code of
+// your own runs, as Keras's keras.callbacks.Callback. Override only what you need; set
+// model.stop_training = true to end training after the current epoch (EarlyStopping does).
+//
+//   on_train_begin
+//     on_epoch_begin(epoch)          epochs count from 1
+//       on_batch_end(batch)          after every training step, with the epoch's running means
+//     on_epoch_end(log)              with the epoch's metrics, validation included
+//   on_train_end(history)
+//
+// The ready-made callbacks are in callbacks/; the progress bar fit() shows is training/progress_bar.hpp.
 #pragma once
 
-#include "../history.hpp"
-#include "../tensor.hpp"
+#include <tinynet/model/history.hpp>
+#include <tinynet/tensor.hpp>
 
 namespace tinynet {
 
@@ -37,7 +45,6 @@ class Callback {
   virtual void on_train_begin(const TrainBegin&, Sequential<T>&) {}
   virtual void on_epoch_begin(int /*epoch*/, Sequential<T>&) {}
   virtual void on_batch_end(const BatchEnd&, Sequential<T>&) {}
-  // `log` holds the finished epoch's metrics, validation included.
   virtual void on_epoch_end(const EpochLog& /*log*/, Sequential<T>&) {}
   virtual void on_train_end(const History&, Sequential<T>&) {}
 };

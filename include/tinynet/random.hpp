@@ -1,0 +1,73 @@
+// Random numbers that are the same everywhere: every random draw tinynet makes — initial
+// weights, the shuffling order of fit, Dropout's masks, augmentation, k-fold splits — comes
+// from this one class, so that a seed gives the same model with every compiler and standard
+// library.
+//
+// The engine is std::mt19937_64, whose output the C++ standard fixes bit for bit. The standard
+// distributions (std::uniform_real_distribution, std::shuffle, ...) are not fixed — libstdc++
+// and libc++ turn the same engine output into different numbers — so the draws are written
+// out here:
+//
+//   uniform()        u = (top 53 bits of one engine output) · 2⁻⁵³       u ∈ [0, 1), every double step
+//   uniform(a, b)    a + (b − a) · u
+//   below(n)         an integer in [0, n), exactly uniform: engine outputs in the last,
+//                    incomplete block of n values are rejected and drawn again
+//   integer(a, b)    a + below(b − a + 1)                                 an integer in [a, b]
+//   bernoulli(p)     uniform() < p
+//   shuffle(v)       Fisher–Yates from the back: swap v[i] with v[below(i + 1)], i = n−1 … 1
+#pragma once
+
+#include <tinynet/tensor.hpp>
+
+#include <cstdint>
+#include <limits>
+#include <random>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace tinynet {
+
+class Random {
+ public:
+  explicit Random(std::uint64_t seed = 42) : engine_(seed) {}
+
+  void seed(std::uint64_t seed) { engine_.seed(seed); }
+
+  // One raw 64-bit engine output.
+  std::uint64_t next() { return engine_(); }
+
+  double uniform() { return static_cast<double>(engine_() >> 11) * 0x1.0p-53; }
+
+  double uniform(double low, double high) { return low + (high - low) * uniform(); }
+
+  std::uint64_t below(std::uint64_t n) {
+    if (n == 0) throw std::invalid_argument("Random::below: n must be positive");
+    const std::uint64_t max = std::numeric_limits<std::uint64_t>::max();
+    const std::uint64_t limit = max - (max % n + 1) % n;  // outputs above it would favour small values
+    std::uint64_t x = engine_();
+    while (x > limit) x = engine_();
+    return x % n;
+  }
+
+  Index integer(Index low, Index high) {
+    if (high < low)
+      throw std::invalid_argument("Random::integer: empty range [" + std::to_string(low) + ", " +
+                                  std::to_string(high) + "]");
+    return low + static_cast<Index>(below(static_cast<std::uint64_t>(high - low) + 1));
+  }
+
+  bool bernoulli(double p) { return uniform() < p; }
+
+  template <typename V>
+  void shuffle(std::vector<V>& values) {
+    for (std::size_t i = values.size(); i-- > 1;)
+      std::swap(values[i], values[static_cast<std::size_t>(below(i + 1))]);
+  }
+
+ private:
+  std::mt19937_64 engine_;
+};
+
+}  // namespace tinynet
