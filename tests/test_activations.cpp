@@ -1,8 +1,9 @@
-// ReLU and Softmax: values and double-precision gradient checks.
+// ReLU, Sigmoid and Softmax: values and double-precision gradient checks.
 #include "catch.hpp"
 #include "gradient_check.hpp"
 
 #include <tinynet/layers/relu.hpp>
+#include <tinynet/layers/sigmoid.hpp>
 #include <tinynet/layers/softmax.hpp>
 
 using tinynet::Matrix;
@@ -53,5 +54,27 @@ TEST_CASE("Softmax gradient matches finite differences", "[softmax][gradient]") 
   tinynet::Softmax<double> softmax;
   softmax.build({6}, 0);
   const auto result = tinynet_test::check_layer_gradients(softmax, tinynet_test::random_matrix(6, 4, 9, -3, 3));
+  CHECK(result.input_error < 1e-6);
+}
+
+TEST_CASE("Sigmoid is 1/(1 + e^-x), finite and symmetric for large inputs", "[sigmoid]") {
+  tinynet::Sigmoid<double> sigmoid;
+  sigmoid.build({4}, 0);
+  Matrix<double> x(4, 1);
+  x << 0, 2, -2, -800;
+  const Matrix<double>& y = sigmoid.forward(x, Mode::training);
+  CHECK(y(0) == 0.5);
+  CHECK(y(1) == Catch::Approx(1 / (1 + std::exp(-2.0))).epsilon(1e-15));
+  CHECK(y(1) + y(2) == Catch::Approx(1).epsilon(1e-15));  // σ(−x) = 1 − σ(x)
+  CHECK(y(3) >= 0);                                       // e^800 would overflow; the eˣ form does not
+  CHECK(y(3) < 1e-300);
+  Matrix<double> dy = Matrix<double>::Ones(4, 1);
+  CHECK(sigmoid.backward(dy)(0) == 0.25);                 // σ'(0) = 1/4
+}
+
+TEST_CASE("Sigmoid gradient matches finite differences", "[sigmoid][gradient]") {
+  tinynet::Sigmoid<double> sigmoid;
+  sigmoid.build({6}, 0);
+  const auto result = tinynet_test::check_layer_gradients(sigmoid, tinynet_test::random_matrix(6, 4, 5, -4, 4));
   CHECK(result.input_error < 1e-6);
 }

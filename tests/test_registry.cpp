@@ -29,6 +29,7 @@ Sequential<double> every_builtin_layer() {
       .add<tinynet::Dense>(5)
       .add<tinynet::LeakyReLU>()
       .add<tinynet::ELU>()
+      .add<tinynet::Sigmoid>()
       .add<tinynet::Dense>(3)
       .add<tinynet::Softmax>();
   return model;

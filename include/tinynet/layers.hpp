@@ -15,6 +15,7 @@
 #include <tinynet/layers/leaky_relu.hpp>
 #include <tinynet/layers/max_pooling2d.hpp>
 #include <tinynet/layers/relu.hpp>
+#include <tinynet/layers/sigmoid.hpp>
 #include <tinynet/layers/softmax.hpp>
 
 namespace tinynet {
@@ -30,6 +31,7 @@ void for_each_builtin_layer(Visit&& visit) {
   visit.template operator()<LeakyReLU>("LeakyReLU");
   visit.template operator()<MaxPooling2D>("MaxPooling2D");
   visit.template operator()<ReLU>("ReLU");
+  visit.template operator()<Sigmoid>("Sigmoid");
   visit.template operator()<Softmax>("Softmax");
 }
 
