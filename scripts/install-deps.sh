@@ -3,8 +3,11 @@
 # Uses sudo when not root. Safe to run again: it does nothing when all is there.
 set -euo pipefail
 
+# Build and library: g++, CMake, Eigen, Catch2, stb, zlib, nlohmann/json, the data set.
+# Tests: python3-numpy (the safetensors reader check), clang with libc++ and OpenMP (the strict
+# consumer build and the same-draws-with-libc++ check), clang-format (the format check).
 packages=(g++ cmake make libeigen3-dev catch2 libstb-dev zlib1g-dev nlohmann-json3-dev
-          dataset-fashion-mnist python3-numpy)
+          dataset-fashion-mnist python3-numpy clang libc++-dev libc++abi-dev libomp-dev clang-format)
 
 missing=()
 for p in "${packages[@]}"; do
