@@ -22,8 +22,8 @@ namespace tinynet_test {
 
 using tinynet::Matrix;
 
-inline Matrix<double> random_matrix(tinynet::Index rows, tinynet::Index cols, std::uint64_t seed,
-                                    double lo = -1, double hi = 1) {
+inline Matrix<double> random_matrix(tinynet::Index rows, tinynet::Index cols, std::uint64_t seed, double lo = -1,
+                                    double hi = 1) {
   std::mt19937_64 rng(seed);
   std::uniform_real_distribution<double> u(lo, hi);
   Matrix<double> m(rows, cols);
@@ -63,15 +63,15 @@ Matrix<double> numeric_gradient(Matrix<double>& v, Loss loss, double h = 1e-6) {
 }
 
 struct GradientCheckResult {
-  double input_error = 0;   // worst relative error of dL/dx
+  double input_error = 0;      // worst relative error of dL/dx
   double parameter_error = 0;  // worst over all trainable parameters
   std::string worst_parameter;
 };
 
 // Checks backward() of `layer` (already built) at input x in `mode`.
 inline GradientCheckResult check_layer_gradients(tinynet::Layer<double>& layer, Matrix<double> x,
-                                                 tinynet::Mode mode = tinynet::Mode::training,
-                                                 double h = 1e-6, std::uint64_t seed = 7) {
+                                                 tinynet::Mode mode = tinynet::Mode::training, double h = 1e-6,
+                                                 std::uint64_t seed = 7) {
   const Matrix<double> y0 = layer.forward(x, mode);
   const Matrix<double> R = random_matrix(y0.rows(), y0.cols(), seed);
   auto loss = [&] { return layer.forward(x, mode).cwiseProduct(R).sum(); };  // reads x and the parameters

@@ -131,7 +131,8 @@ nlohmann::json expected_file(tinynet::Sequential<float>& model, const std::strin
       };
       add(name, *p.value);
       if (p.trainable())
-        for (std::size_t s = 0; s < slots.size(); ++s) add("optimizer." + name + "." + slots[s], model.optimizer().slots()[k][s]);
+        for (std::size_t s = 0; s < slots.size(); ++s)
+          add("optimizer." + name + "." + slots[s], model.optimizer().slots()[k][s]);
       ++k;
     }
   return expected;
@@ -157,8 +158,10 @@ int main(int argc, char** argv) {
     if (mode == "save") {
       std::filesystem::create_directories(dir);
       tinynet::Sequential<float> model({6, 6, 2}, 3);
-      model.add<tinynet::Conv2D>(4, 3, tinynet::Conv2DOptions{.padding = tinynet::Padding::same,
-                                                              .kernel_initializer = tinynet::Initializer::he_uniform})
+      model
+          .add<tinynet::Conv2D>(4, 3,
+                                tinynet::Conv2DOptions{.padding = tinynet::Padding::same,
+                                                       .kernel_initializer = tinynet::Initializer::he_uniform})
           .add<tinynet::ReLU>()
           .add<tinynet::MaxPooling2D>(2)
           .add<tinynet::Flatten>()
@@ -191,7 +194,8 @@ int main(int argc, char** argv) {
     text += "after one more epoch\n" + report(model, x_test, y_test);
     if (text != expected.str()) {
       std::cerr << "FAILED: the reloaded model differs from the saved one.\n--- expected\n"
-                << expected.str() << "--- got\n" << text;
+                << expected.str() << "--- got\n"
+                << text;
       return 1;
     }
     std::cout << "reloaded " << model_path << ": predictions and resumed training match bit for bit; "

@@ -57,8 +57,8 @@ int main(int argc, char** argv) {
 
     const std::map<std::string, std::string> metadata = {{"format", "tinynet-test"}, {"note", "größe"}};
     io::write_safetensors(argv[1],
-                          {io::from_matrix("dense.W", w), io::from_vector("dense.b", b),
-                           io::from_matrix("dense2.W", v), io::from_matrix("empty", empty), step},
+                          {io::from_matrix("dense.W", w), io::from_vector("dense.b", b), io::from_matrix("dense2.W", v),
+                           io::from_matrix("empty", empty), step},
                           metadata);
 
     nlohmann::json expected;

@@ -69,7 +69,7 @@ TEST_CASE("Sigmoid is 1/(1 + e^-x), finite and symmetric for large inputs", "[si
   CHECK(y(3) >= 0);                                       // e^800 would overflow; the eˣ form does not
   CHECK(y(3) < 1e-300);
   Matrix<double> dy = Matrix<double>::Ones(4, 1);
-  CHECK(sigmoid.backward(dy)(0) == 0.25);                 // σ'(0) = 1/4
+  CHECK(sigmoid.backward(dy)(0) == 0.25);  // σ'(0) = 1/4
 }
 
 TEST_CASE("Sigmoid gradient matches finite differences", "[sigmoid][gradient]") {

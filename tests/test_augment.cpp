@@ -42,13 +42,13 @@ TEST_CASE("RandomShiftAndFlip moves a pixel by the drawn offset and mirrors it",
     const Draw d = draw(replay, 2, true);
     const Index i = i0 + d.dy, j = (d.flip ? W - 1 - j0 : j0) + d.dx;
     INFO("image " << n << ": dy " << d.dy << " dx " << d.dx << " flip " << d.flip);
-    REQUIRE(batch.col(n).sum() == 1);                  // zero filled: nothing else is lit
+    REQUIRE(batch.col(n).sum() == 1);  // zero filled: nothing else is lit
     REQUIRE(batch((i * W + j) * C + 1, n) == 1);
     shifts.insert(d.dy);
     shifts.insert(d.dx);
     flips += d.flip;
   }
-  CHECK(shifts == std::set<Index>{-2, -1, 0, 1, 2});            // every offset is drawn
+  CHECK(shifts == std::set<Index>{-2, -1, 0, 1, 2});  // every offset is drawn
   CHECK(flips > 70);
   CHECK(flips < 130);
 }

@@ -76,8 +76,7 @@ TEST_CASE("BatchNormalization inference uses the moving statistics and leaves th
   bn.gamma << 3, 1;
   bn.beta << 0.5, 0;
   Matrix<double> x(2, 3);
-  x << 1, 3, 5,
-       -2, 0, 1;
+  x << 1, 3, 5, -2, 0, 1;
   const Matrix<double> y = bn.forward(x, Mode::inference);
   for (tinynet::Index n = 0; n < 3; ++n) {
     CHECK(y(0, n) == Catch::Approx(3 * (x(0, n) - 1) / std::sqrt(4 + 1e-3) + 0.5));
@@ -89,8 +88,7 @@ TEST_CASE("BatchNormalization inference uses the moving statistics and leaves th
   CHECK(bn.forward(x.col(0), Mode::inference)(0, 0) == Catch::Approx(y(0, 0)));
 }
 
-TEST_CASE("BatchNormalization computes per-channel statistics of images over N·H·W",
-          "[batch_normalization]") {
+TEST_CASE("BatchNormalization computes per-channel statistics of images over N·H·W", "[batch_normalization]") {
   const tinynet::Index H = 3, W = 2, C = 4, N = 5;
   BatchNormalization<double> bn;
   REQUIRE(bn.build({H, W, C}, 0) == tinynet::Shape{H, W, C});
@@ -136,8 +134,7 @@ TEST_CASE("BatchNormalization training-mode gradients match finite differences (
   CHECK(result.parameter_error < 1e-6);
 }
 
-TEST_CASE("BatchNormalization inference-mode gradients match finite differences",
-          "[batch_normalization][gradient]") {
+TEST_CASE("BatchNormalization inference-mode gradients match finite differences", "[batch_normalization][gradient]") {
   BatchNormalization<double> bn;
   bn.build({2, 2, 3}, 0);
   bn.gamma = tinynet_test::random_matrix(3, 1, 23, 0.5, 2);

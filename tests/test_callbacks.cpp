@@ -36,8 +36,11 @@ namespace {
 // A compiled Dense → BatchNormalization → Dense → Softmax model on 4 features, 3 classes.
 Sequential<double> small_model(double learning_rate = 0.01, std::uint64_t seed = 3) {
   Sequential<double> model({4}, seed);
-  model.add<tinynet::Dense>(8).add<tinynet::BatchNormalization>().add<tinynet::ReLU>()
-      .add<tinynet::Dense>(3).add<tinynet::Softmax>();
+  model.add<tinynet::Dense>(8)
+      .add<tinynet::BatchNormalization>()
+      .add<tinynet::ReLU>()
+      .add<tinynet::Dense>(3)
+      .add<tinynet::Softmax>();
   model.compile(tinynet::Adam{.learning_rate = learning_rate}, tinynet::SparseCategoricalCrossentropy{});
   return model;
 }
@@ -161,7 +164,8 @@ TEST_CASE("EarlyStopping maximises accuracies in auto mode and obeys an explicit
   tinynet::EarlyStopping<double> inverted({.patience = 1, .mode = tinynet::MonitorMode::max});
   CHECK(drive(inverted, model, {1.0, 0.9}) == 2);
   // mode min on an accuracy.
-  tinynet::EarlyStopping<double> min_accuracy({.monitor = "val_accuracy", .patience = 1, .mode = tinynet::MonitorMode::min});
+  tinynet::EarlyStopping<double> min_accuracy(
+      {.monitor = "val_accuracy", .patience = 1, .mode = tinynet::MonitorMode::min});
   CHECK(drive(min_accuracy, model, {0.5, 0.6}, true) == 2);
 }
 
@@ -195,7 +199,8 @@ TEST_CASE("EarlyStopping ignores epochs before start_from_epoch and logs without
 
 TEST_CASE("EarlyStopping rejects an unknown metric and a val_ metric without validation data",
           "[callbacks][early_stopping]") {
-  REQUIRE_THROWS_WITH(tinynet::EarlyStopping<double>({.monitor = "val_los"}), tinynet_test::contains("unknown metric 'val_los'"));
+  REQUIRE_THROWS_WITH(tinynet::EarlyStopping<double>({.monitor = "val_los"}),
+                      tinynet_test::contains("unknown metric 'val_los'"));
   Matrix<double> x;
   std::vector<int> labels;
   blobs(12, 1, x, labels);
@@ -255,7 +260,8 @@ TEST_CASE("EarlyStopping in a real fit stops at best + patience and restores the
   auto stop = std::make_shared<tinynet::EarlyStopping<double>>(
       tinynet::EarlyStoppingOptions{.patience = 2, .restore_best_weights = true});
   const tinynet::History history = model.fit(
-      x, labels, {.epochs = 40, .batch_size = 8, .verbose = 0, .validation_split = 0.25, .callbacks = {snapshots, stop}});
+      x, labels,
+      {.epochs = 40, .batch_size = 8, .verbose = 0, .validation_split = 0.25, .callbacks = {snapshots, stop}});
 
   const std::vector<double> val_loss = history.metric("val_loss");
   int best = 1;
@@ -546,8 +552,13 @@ TEST_CASE("TerminateOnNaN stops training at the batch whose loss is not finite",
   auto counter = std::make_shared<BatchCounter>();
   auto poison = std::make_shared<PoisonWeights>();  // batch 3's loss is NaN
   // fit's own guard (terminate_on_nan) would stop before the callback sees the loss: off here.
-  const auto history = model.fit(x, labels, {.epochs = 5, .batch_size = 4, .shuffle = false, .verbose = 0,
-                                             .callbacks = {poison, terminate, counter}, .terminate_on_nan = false});
+  const auto history = model.fit(x, labels,
+                                 {.epochs = 5,
+                                  .batch_size = 4,
+                                  .shuffle = false,
+                                  .verbose = 0,
+                                  .callbacks = {poison, terminate, counter},
+                                  .terminate_on_nan = false});
   CHECK(terminate->terminated());
   CHECK(terminate->epoch() == 1);
   CHECK(terminate->step() == 3);
@@ -560,8 +571,13 @@ TEST_CASE("TerminateOnNaN stops training at the batch whose loss is not finite",
   // Without the callback, the NaN run goes on to the end.
   Sequential<double> other = small_model();
   auto counter2 = std::make_shared<BatchCounter>();
-  other.fit(x, labels, {.epochs = 2, .batch_size = 4, .shuffle = false, .verbose = 0,
-                        .callbacks = {poison, counter2}, .terminate_on_nan = false});
+  other.fit(x, labels,
+            {.epochs = 2,
+             .batch_size = 4,
+             .shuffle = false,
+             .verbose = 0,
+             .callbacks = {poison, counter2},
+             .terminate_on_nan = false});
   CHECK(counter2->batches == 20);
 }
 

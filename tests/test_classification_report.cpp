@@ -37,12 +37,14 @@ TEST_CASE("confusion_matrix counts (true, predicted) pairs", "[metrics]") {
   CHECK(c.sum() == 9);
 
   // classes that never occur still get their row and column
-  CHECK(tinynet::confusion_matrix({0, 0}, {0, 0}, 4) == (Matrix<int>(4, 4) << 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0).finished());
+  CHECK(tinynet::confusion_matrix({0, 0}, {0, 0}, 4) ==
+        (Matrix<int>(4, 4) << 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0).finished());
   CHECK(tinynet::confusion_matrix({}, {}, 2) == Matrix<int>::Zero(2, 2));
 }
 
 TEST_CASE("confusion_matrix rejects bad input, naming index and value", "[metrics]") {
-  REQUIRE_THROWS_WITH(tinynet::confusion_matrix({0, 1, 2}, {0, 1}, 3), tinynet_test::contains("3 true labels but 2 predictions"));
+  REQUIRE_THROWS_WITH(tinynet::confusion_matrix({0, 1, 2}, {0, 1}, 3),
+                      tinynet_test::contains("3 true labels but 2 predictions"));
   REQUIRE_THROWS_WITH(tinynet::confusion_matrix({0, 1, 2}, {0, 1, 7}, 3), tinynet_test::contains("predicted[2] = 7"));
   REQUIRE_THROWS_WITH(tinynet::confusion_matrix({0, -1}, {0, 1}, 3), tinynet_test::contains("true_labels[1] = -1"));
   REQUIRE_THROWS_WITH(tinynet::confusion_matrix({0}, {0}, 0), tinynet_test::contains("num_classes must be positive"));
@@ -156,7 +158,8 @@ TEST_CASE("classification report rejects bad input", "[metrics]") {
   Matrix<int> negative = Matrix<int>::Zero(2, 2);
   negative(0, 1) = -3;
   REQUIRE_THROWS_WITH(ClassificationReport(negative), tinynet_test::contains("negative count -3 at (0, 1)"));
-  REQUIRE_THROWS_WITH(ClassificationReport(kTrue, kPredicted, 3, {"a", "b"}), tinynet_test::contains("2 class names for 3"));
+  REQUIRE_THROWS_WITH(ClassificationReport(kTrue, kPredicted, 3, {"a", "b"}),
+                      tinynet_test::contains("2 class names for 3"));
   const ClassificationReport r(kTrue, kPredicted, 3);
   REQUIRE_THROWS_WITH(r.to_string({"a"}), tinynet_test::contains("1 class names for 3"));
   REQUIRE_THROWS_WITH(ClassificationReport({0, 1}, {0, 5}, 3), tinynet_test::contains("predicted[1] = 5"));

@@ -33,8 +33,8 @@ namespace {
 //   y[oy, ox, f] = b[f] + Σ_{ky,kx,c} K[f, (ky·k + kx)·C_in + c] · x[oy·s + ky − top, ox·s + kx − left, c]
 // with x = 0 outside the image. The padding is passed in, not computed, so the test states it.
 Matrix<double> reference_convolution(const Matrix<double>& x, Index H, Index W, Index C_in,
-                                     const Matrix<double>& kernel, const Matrix<double>& bias, Index k,
-                                     Index s, Index top, Index left, Index H_out, Index W_out) {
+                                     const Matrix<double>& kernel, const Matrix<double>& bias, Index k, Index s,
+                                     Index top, Index left, Index H_out, Index W_out) {
   const Index F = kernel.rows();
   Matrix<double> y(H_out * W_out * F, x.cols());
   for (Index n = 0; n < x.cols(); ++n)
@@ -65,19 +65,15 @@ struct Case {
 // W_out = ⌈6/2⌉ = 3, P = 2·2 + 3 − 6 = 1 → left 0, right 1 (the asymmetric case). Kernel 4 with
 // stride 1, same: P = 3 → top 1, bottom 2.
 const Case cases[] = {
-    {7, 6, 3, 4, 3, 1, Padding::valid, true, 5, 4, 0, 0},
-    {7, 6, 3, 4, 3, 2, Padding::valid, true, 3, 2, 0, 0},
-    {7, 6, 3, 4, 3, 1, Padding::same, true, 7, 6, 1, 1},
-    {7, 6, 3, 4, 3, 2, Padding::same, true, 4, 3, 1, 0},
-    {7, 6, 2, 3, 4, 1, Padding::same, false, 7, 6, 1, 1},
-    {6, 7, 2, 3, 2, 3, Padding::same, true, 2, 3, 0, 0},
+    {7, 6, 3, 4, 3, 1, Padding::valid, true, 5, 4, 0, 0}, {7, 6, 3, 4, 3, 2, Padding::valid, true, 3, 2, 0, 0},
+    {7, 6, 3, 4, 3, 1, Padding::same, true, 7, 6, 1, 1},  {7, 6, 3, 4, 3, 2, Padding::same, true, 4, 3, 1, 0},
+    {7, 6, 2, 3, 4, 1, Padding::same, false, 7, 6, 1, 1}, {6, 7, 2, 3, 2, 3, Padding::same, true, 2, 3, 0, 0},
 };
 
 std::string describe(const Case& c) {
   return std::to_string(c.H) + "x" + std::to_string(c.W) + "x" + std::to_string(c.C_in) + " -> " +
-         std::to_string(c.filters) + " filters " + std::to_string(c.k) + "x" + std::to_string(c.k) +
-         " stride " + std::to_string(c.stride) + " " + tinynet::to_string(c.padding) +
-         (c.use_bias ? "" : " no bias");
+         std::to_string(c.filters) + " filters " + std::to_string(c.k) + "x" + std::to_string(c.k) + " stride " +
+         std::to_string(c.stride) + " " + tinynet::to_string(c.padding) + (c.use_bias ? "" : " no bias");
 }
 
 Conv2D<double> make_layer(const Case& c, std::uint64_t seed) {
@@ -162,7 +158,7 @@ TEST_CASE("Conv2D splits a batch into chunks without changing any result", "[con
   REQUIRE(dx.cols() == N);
   for (Index n = 0; n < N; ++n) {
     single.forward(x.col(n), Mode::training);
-    const Matrix<double>& dx_n = single.backward(dy.col(n));   // dK, db accumulate over the 37 calls
+    const Matrix<double>& dx_n = single.backward(dy.col(n));  // dK, db accumulate over the 37 calls
     CHECK((dx.col(n) - dx_n).cwiseAbs().maxCoeff() < 1e-12);
   }
   CHECK((batched.dK - single.dK).cwiseAbs().maxCoeff() < 1e-11);
@@ -194,8 +190,8 @@ TEST_CASE("Conv2D output shapes follow TensorFlow's padding rules", "[conv2d]") 
 }
 
 TEST_CASE("Conv2D parameters, initialisation and config", "[conv2d]") {
-  Conv2D<float> layer(32, 3, {.kernel_initializer = tinynet::Initializer::he_uniform,
-                              .kernel_regularizer = tinynet::L2(1e-4)});
+  Conv2D<float> layer(
+      32, 3, {.kernel_initializer = tinynet::Initializer::he_uniform, .kernel_regularizer = tinynet::L2(1e-4)});
   layer.build({28, 28, 1}, 42);
   REQUIRE(layer.K.rows() == 32);
   REQUIRE(layer.K.cols() == 9);
@@ -222,8 +218,9 @@ TEST_CASE("Conv2D parameters, initialisation and config", "[conv2d]") {
 
 TEST_CASE("Conv2D rejects inputs that are not images", "[conv2d]") {
   Conv2D<float> layer(4, 3);
-  REQUIRE_THROWS_WITH(layer.build({784}, 1),
-                      tinynet_test::contains("Conv2D expects an image input (height, width, channels), got shape (None, 784)"));
+  REQUIRE_THROWS_WITH(
+      layer.build({784}, 1),
+      tinynet_test::contains("Conv2D expects an image input (height, width, channels), got shape (None, 784)"));
   REQUIRE_THROWS_WITH(layer.build({2, 2, 1}, 1), tinynet_test::contains("got (None, 2, 2, 1)"));
   REQUIRE_THROWS_WITH(Conv2D<float>(0, 3), tinynet_test::contains("filters must be in [1, "));
   REQUIRE_THROWS_WITH(Conv2D<float>(4, 3, {.stride = 0}), tinynet_test::contains("stride must be in [1, "));
@@ -237,11 +234,17 @@ namespace {
 // The notebook's CNN for 28×28 grey images.
 tinynet::Sequential<float> notebook_cnn() {
   tinynet::Sequential<float> model({28, 28, 1});
-  model.add<Conv2D>(32, 3).add<tinynet::ReLU>().add<tinynet::MaxPooling2D>(2)
-       .add<Conv2D>(64, 3).add<tinynet::ReLU>().add<tinynet::MaxPooling2D>(2)
-       .add<tinynet::Flatten>()
-       .add<tinynet::Dense>(64).add<tinynet::ReLU>()
-       .add<tinynet::Dense>(10).add<tinynet::Softmax>();
+  model.add<Conv2D>(32, 3)
+      .add<tinynet::ReLU>()
+      .add<tinynet::MaxPooling2D>(2)
+      .add<Conv2D>(64, 3)
+      .add<tinynet::ReLU>()
+      .add<tinynet::MaxPooling2D>(2)
+      .add<tinynet::Flatten>()
+      .add<tinynet::Dense>(64)
+      .add<tinynet::ReLU>()
+      .add<tinynet::Dense>(10)
+      .add<tinynet::Softmax>();
   return model;
 }
 }  // namespace
@@ -281,7 +284,8 @@ TEST_CASE("Sequential names the layer whose input shape does not fit", "[conv2d]
 
   tinynet::Sequential<float> flat({784});
   REQUIRE_THROWS_WITH(flat.add<Conv2D>(8, 3), tinynet_test::contains("layer 1 (Conv2D) does not fit"));
-  REQUIRE_THROWS_WITH(flat.add<tinynet::MaxPooling2D>(2), tinynet_test::contains("MaxPooling2D expects an image input"));
+  REQUIRE_THROWS_WITH(flat.add<tinynet::MaxPooling2D>(2),
+                      tinynet_test::contains("MaxPooling2D expects an image input"));
 
   tinynet::Sequential<float> open({28, 28, 1});
   open.add<Conv2D>(8, 3);
@@ -314,9 +318,12 @@ TEST_CASE("A small CNN learns to tell horizontal from vertical bars", "[conv2d][
   bars(256, 1, x, labels);
   bars(128, 2, x_test, labels_test);
   tinynet::Sequential<float> model({8, 8, 1}, 7);
-  model.add<Conv2D>(4, 3, Conv2DOptions{.padding = Padding::same}).add<tinynet::ReLU>()
-       .add<tinynet::MaxPooling2D>(2).add<tinynet::Flatten>()
-       .add<tinynet::Dense>(2).add<tinynet::Softmax>();
+  model.add<Conv2D>(4, 3, Conv2DOptions{.padding = Padding::same})
+      .add<tinynet::ReLU>()
+      .add<tinynet::MaxPooling2D>(2)
+      .add<tinynet::Flatten>()
+      .add<tinynet::Dense>(2)
+      .add<tinynet::Softmax>();
   model.compile(tinynet::Adam{.learning_rate = 1e-2}, tinynet::SparseCategoricalCrossentropy{});
   const auto before = model.evaluate(x_test, labels_test);
   model.fit(x, labels, {.epochs = 15, .batch_size = 32, .verbose = 0});
@@ -325,23 +332,26 @@ TEST_CASE("A small CNN learns to tell horizontal from vertical bars", "[conv2d][
   CHECK(after.accuracy > 0.95);
 }
 
-TEST_CASE("Conv2D, BatchNormalization per channel, ReLU, MaxPooling2D train together", "[conv2d][sequential][training]") {
+TEST_CASE("Conv2D, BatchNormalization per channel, ReLU, MaxPooling2D train together",
+          "[conv2d][sequential][training]") {
   Matrix<float> x, x_test;
   std::vector<int> labels, labels_test;
   bars(256, 3, x, labels);
   bars(128, 4, x_test, labels_test);
   tinynet::Sequential<float> model({8, 8, 1}, 11);
   model.add<Conv2D>(4, 3, Conv2DOptions{.padding = Padding::same, .use_bias = false})
-       .add<tinynet::BatchNormalization>(tinynet::BatchNormalizationOptions{.momentum = 0.9})
-       .add<tinynet::ReLU>()
-       .add<tinynet::MaxPooling2D>(2).add<tinynet::Flatten>()
-       .add<tinynet::Dense>(2).add<tinynet::Softmax>();
+      .add<tinynet::BatchNormalization>(tinynet::BatchNormalizationOptions{.momentum = 0.9})
+      .add<tinynet::ReLU>()
+      .add<tinynet::MaxPooling2D>(2)
+      .add<tinynet::Flatten>()
+      .add<tinynet::Dense>(2)
+      .add<tinynet::Softmax>();
   CHECK(model.layer(1).output_shape() == Shape{8, 8, 4});
-  CHECK(model.count_parameters(true) == 36 + 8 + 16 * 4 * 2 + 2);   // kernel, γ β, dense
-  CHECK(model.count_parameters(false) == 8);                         // moving mean and variance
+  CHECK(model.count_parameters(true) == 36 + 8 + 16 * 4 * 2 + 2);  // kernel, γ β, dense
+  CHECK(model.count_parameters(false) == 8);                       // moving mean and variance
   model.compile(tinynet::Adam{.learning_rate = 1e-2}, tinynet::SparseCategoricalCrossentropy{});
   const auto history = model.fit(x, labels, {.epochs = 15, .batch_size = 32, .verbose = 0});
   CHECK(history.epochs.back().loss < 0.5 * history.epochs.front().loss);  // training: batch statistics
   CHECK(history.epochs.back().accuracy > 0.95);
-  CHECK(model.evaluate(x_test, labels_test).accuracy > 0.9);             // inference: moving statistics
+  CHECK(model.evaluate(x_test, labels_test).accuracy > 0.9);  // inference: moving statistics
 }

@@ -48,7 +48,8 @@ TEST_CASE("kfold_indices partitions 0..n−1 into folds of scikit-learn's sizes"
   CHECK(folds[0] != std::vector<Index>{0, 1, 2, 3, 4});
 
   REQUIRE_THROWS_WITH(tinynet::kfold_indices(10, {.folds = 1}), tinynet_test::contains("at least 2"));
-  REQUIRE_THROWS_WITH(tinynet::kfold_indices(3, {.folds = 4}), tinynet_test::contains("cannot split 3 samples into 4 folds"));
+  REQUIRE_THROWS_WITH(tinynet::kfold_indices(3, {.folds = 4}),
+                      tinynet_test::contains("cannot split 3 samples into 4 folds"));
 }
 
 namespace {
@@ -159,8 +160,9 @@ TEST_CASE("cross_validate works with one-hot targets and rejects conflicting opt
   CHECK(result.folds.size() == 3);
   CHECK(result.folds[0].test_indices.size() == 5);
 
-  REQUIRE_THROWS_WITH(tinynet::cross_validate(fresh_model, x, labels, {.folds = 3}, {.verbose = 0, .validation_split = 0.2}),
-                      tinynet_test::contains("leave validation_split and validation_data unset"));
+  REQUIRE_THROWS_WITH(
+      tinynet::cross_validate(fresh_model, x, labels, {.folds = 3}, {.verbose = 0, .validation_split = 0.2}),
+      tinynet_test::contains("leave validation_split and validation_data unset"));
   REQUIRE_THROWS_WITH(tinynet::cross_validate(fresh_model, x, std::vector<int>(14, 0), {.folds = 3}, {.verbose = 0}),
                       tinynet_test::contains("15 samples but 14 targets"));
   auto uncompiled = [] {

@@ -12,8 +12,8 @@ using tinynet::Dropout;
 using tinynet::Matrix;
 using tinynet::Mode;
 
-TEMPLATE_TEST_CASE("Dropout drops a fraction rate of the values and scales the rest by 1/(1 − rate)",
-                   "[dropout]", float, double) {
+TEMPLATE_TEST_CASE("Dropout drops a fraction rate of the values and scales the rest by 1/(1 − rate)", "[dropout]",
+                   float, double) {
   using T = TestType;
   const double rate = 0.3;
   Dropout<T> dropout(rate);

@@ -64,8 +64,8 @@ std::uint8_t fake_pixel(int n, int r, int c, int salt) {
 int fake_label(int n, int salt) { return (n + salt) % 10; }
 
 // Writes one split's image and label files: `images` images of side×side, `labels` labels.
-void write_split(const std::string& dir, const std::string& prefix, int images, int labels,
-                 int salt, bool gz, std::uint32_t side = 28) {
+void write_split(const std::string& dir, const std::string& prefix, int images, int labels, int salt, bool gz,
+                 std::uint32_t side = 28) {
   Bytes pixels;
   for (int n = 0; n < images; ++n)
     for (int r = 0; r < static_cast<int>(side); ++r)
@@ -75,8 +75,7 @@ void write_split(const std::string& dir, const std::string& prefix, int images, 
   const std::string ext = gz ? ".gz" : "";
   write_file(dir + "/" + prefix + "-images-idx3-ubyte" + ext,
              idx_bytes({static_cast<std::uint32_t>(images), side, side}, pixels), gz);
-  write_file(dir + "/" + prefix + "-labels-idx1-ubyte" + ext,
-             idx_bytes({static_cast<std::uint32_t>(labels)}, ys), gz);
+  write_file(dir + "/" + prefix + "-labels-idx1-ubyte" + ext, idx_bytes({static_cast<std::uint32_t>(labels)}, ys), gz);
 }
 
 // A complete fake data set: 12 training images (gzipped files), 5 test images (plain files).
@@ -125,8 +124,8 @@ struct ScriptRun {
 };
 ScriptRun run_download_script(const std::string& tag, const std::string& args) {
   const std::string log = std::string(TINYNET_TEST_TMPDIR) + "/fashion_script_" + tag + ".log";
-  const std::string cmd = "bash '" + std::string(TINYNET_SOURCE_DIR) +
-                          "/scripts/download-fashion-mnist.sh' " + args + " > '" + log + "' 2>&1";
+  const std::string cmd = "bash '" + std::string(TINYNET_SOURCE_DIR) + "/scripts/download-fashion-mnist.sh' " + args +
+                          " > '" + log + "' 2>&1";
   const int raw = std::system(cmd.c_str());
   REQUIRE(raw != -1);
   REQUIRE(WIFEXITED(raw));
@@ -134,8 +133,9 @@ ScriptRun run_download_script(const std::string& tag, const std::string& args) {
 }
 
 bool script_tools_available() {
-  return std::system("command -v bash >/dev/null 2>&1 && command -v gzip >/dev/null 2>&1 && "
-                     "(command -v md5sum >/dev/null 2>&1 || command -v md5 >/dev/null 2>&1)") == 0;
+  return std::system(
+             "command -v bash >/dev/null 2>&1 && command -v gzip >/dev/null 2>&1 && "
+             "(command -v md5sum >/dev/null 2>&1 || command -v md5 >/dev/null 2>&1)") == 0;
 }
 
 }  // namespace
@@ -172,12 +172,10 @@ TEST_CASE("load_fashion_mnist reads a small directory of gzipped and plain files
   // Every pixel, at its channels-last position (r·28 + c) in its image's column.
   for (int n = 0; n < 12; ++n)
     for (int r = 0; r < 28; ++r)
-      for (int c = 0; c < 28; ++c)
-        REQUIRE(data.train.images(r * 28 + c, n) == float(fake_pixel(n, r, c, 0)) / 255.0f);
+      for (int c = 0; c < 28; ++c) REQUIRE(data.train.images(r * 28 + c, n) == float(fake_pixel(n, r, c, 0)) / 255.0f);
   for (int n = 0; n < 5; ++n)
     for (int r = 0; r < 28; ++r)
-      for (int c = 0; c < 28; ++c)
-        REQUIRE(data.test.images(r * 28 + c, n) == float(fake_pixel(n, r, c, 100)) / 255.0f);
+      for (int c = 0; c < 28; ++c) REQUIRE(data.test.images(r * 28 + c, n) == float(fake_pixel(n, r, c, 100)) / 255.0f);
 }
 
 TEST_CASE("load_fashion_mnist names both files and both counts when they differ", "[fashion_mnist][errors]") {
@@ -240,12 +238,10 @@ TEST_CASE("load_fashion_mnist lists both names it tried for each missing file", 
   fs::remove(dir + "/t10k-images-idx3-ubyte");
   REQUIRE_THROWS_AS(tinynet::datasets::load_fashion_mnist(dir), tinynet::datasets::DatasetError);
   REQUIRE_THROWS_WITH(tinynet::datasets::load_fashion_mnist(dir),
-                      tinynet_test::contains("looked for:\n  " + dir + "/train-labels-idx1-ubyte.gz\n  " +
-                                             dir + "/train-labels-idx1-ubyte\n  " + dir +
-                                             "/t10k-images-idx3-ubyte.gz\n  " + dir +
-                                             "/t10k-images-idx3-ubyte\n"));
-  REQUIRE_THROWS_WITH(tinynet::datasets::load_fashion_mnist(dir),
-                      tinynet_test::contains("dataset-fashion-mnist"));
+                      tinynet_test::contains("looked for:\n  " + dir + "/train-labels-idx1-ubyte.gz\n  " + dir +
+                                             "/train-labels-idx1-ubyte\n  " + dir + "/t10k-images-idx3-ubyte.gz\n  " +
+                                             dir + "/t10k-images-idx3-ubyte\n"));
+  REQUIRE_THROWS_WITH(tinynet::datasets::load_fashion_mnist(dir), tinynet_test::contains("dataset-fashion-mnist"));
   try {
     tinynet::datasets::load_fashion_mnist(dir);
   } catch (const tinynet::datasets::DatasetError& e) {
@@ -347,9 +343,11 @@ TEST_CASE("download-fashion-mnist.sh rejects files whose MD5 does not match", "[
   REQUIRE(fake.status == 1);
   REQUIRE(fake.output.find("have   train-images-idx3-ubyte (not fetched again)") != std::string::npos);
   REQUIRE(fake.output.find("fetch  http") == std::string::npos);  // no download tried
-  REQUIRE(fake.output.find("MD5 MISMATCH " + dir + "/train-images-idx3-ubyte.gz: expected "
+  REQUIRE(fake.output.find("MD5 MISMATCH " + dir +
+                           "/train-images-idx3-ubyte.gz: expected "
                            "8d4fb7e6c68d591d4c3dfef9ec88bf0d") != std::string::npos);
-  REQUIRE(fake.output.find("MD5 MISMATCH " + dir + "/t10k-labels-idx1-ubyte: expected "
+  REQUIRE(fake.output.find("MD5 MISMATCH " + dir +
+                           "/t10k-labels-idx1-ubyte: expected "
                            "15d484375f8d13e6eb1aabb0c3f46965") != std::string::npos);
   REQUIRE(fake.output.find("failed verification") != std::string::npos);
 
@@ -387,16 +385,17 @@ TEST_CASE("download-fashion-mnist.sh accepts the real files and rejects a corrup
   const ScriptRun corrupt = run_download_script("corrupt", "--verify-only '" + dir + "'");
   INFO(corrupt.output);
   REQUIRE(corrupt.status == 1);
-  REQUIRE(corrupt.output.find("MD5 MISMATCH " + dir + "/train-labels-idx1-ubyte.gz: expected "
+  REQUIRE(corrupt.output.find("MD5 MISMATCH " + dir +
+                              "/train-labels-idx1-ubyte.gz: expected "
                               "25c81989df183df01b3e8a0aad5dffbe") != std::string::npos);
   REQUIRE(corrupt.output.find("OK     " + dir + "/train-images-idx3-ubyte.gz") != std::string::npos);
 
   // Debian's file is the published archive with a normalised gzip header: put back the
   // published header (flag FNAME, mtime 2017-08-31 10:50:06 UTC, the file name) and the
   // archive's own MD5 matches the published one.
-  labels[labels.size() / 2] ^= 0x01;                                 // undo the flip
-  REQUIRE(labels[3] == 0x00);                                        // no FNAME in Debian's copy
-  Bytes published{0x1f, 0x8b, 0x08, 0x08, 0xde, 0xe9, 0xa7, 0x59};  // mtime 1504176606, little-endian
+  labels[labels.size() / 2] ^= 0x01;                                           // undo the flip
+  REQUIRE(labels[3] == 0x00);                                                  // no FNAME in Debian's copy
+  Bytes published{0x1f, 0x8b, 0x08, 0x08, 0xde, 0xe9, 0xa7, 0x59};             // mtime 1504176606, little-endian
   published.insert(published.end(), labels.begin() + 8, labels.begin() + 10);  // XFL, OS
   const std::string name = "train-labels-idx1-ubyte";
   published.insert(published.end(), name.begin(), name.end());
@@ -406,6 +405,7 @@ TEST_CASE("download-fashion-mnist.sh accepts the real files and rejects a corrup
   const ScriptRun restored = run_download_script("restored", "--verify-only '" + dir + "'");
   INFO(restored.output);
   REQUIRE(restored.status == 0);
-  REQUIRE(restored.output.find("OK     " + dir + "/train-labels-idx1-ubyte.gz (md5 "
+  REQUIRE(restored.output.find("OK     " + dir +
+                               "/train-labels-idx1-ubyte.gz (md5 "
                                "25c81989df183df01b3e8a0aad5dffbe, as published)") != std::string::npos);
 }

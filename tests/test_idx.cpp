@@ -18,13 +18,10 @@ namespace {
 
 using Bytes = std::vector<std::uint8_t>;
 
-std::string tmp_file(const std::string& name) {
-  return std::string(TINYNET_TEST_TMPDIR) + "/test_idx_" + name;
-}
+std::string tmp_file(const std::string& name) { return std::string(TINYNET_TEST_TMPDIR) + "/test_idx_" + name; }
 
 // An IDX file's bytes: 0x00 0x00 type ndims, the dims big-endian, then the values.
-Bytes idx_bytes(const std::vector<std::uint32_t>& dims, const Bytes& values,
-                std::uint8_t type = 0x08) {
+Bytes idx_bytes(const std::vector<std::uint32_t>& dims, const Bytes& values, std::uint8_t type = 0x08) {
   Bytes b{0x00, 0x00, type, static_cast<std::uint8_t>(dims.size())};
   for (std::uint32_t d : dims)
     for (int shift = 24; shift >= 0; shift -= 8) b.push_back(static_cast<std::uint8_t>(d >> shift));
@@ -42,8 +39,7 @@ void write_gz(const std::string& path, const Bytes& bytes) {
   gzFile f = gzopen(path.c_str(), "wb");
   REQUIRE(f != nullptr);
   if (!bytes.empty())
-    REQUIRE(gzwrite(f, bytes.data(), static_cast<unsigned>(bytes.size())) ==
-            static_cast<int>(bytes.size()));
+    REQUIRE(gzwrite(f, bytes.data(), static_cast<unsigned>(bytes.size())) == static_cast<int>(bytes.size()));
   REQUIRE(gzclose(f) == Z_OK);
 }
 
@@ -75,25 +71,23 @@ Bytes small_image_values() {
 
 }  // namespace
 
-TEMPLATE_TEST_CASE("read_idx_images puts one image per column, row-major, scaled to 0..1", "[idx]",
-                   float, double) {
+TEMPLATE_TEST_CASE("read_idx_images puts one image per column, row-major, scaled to 0..1", "[idx]", float, double) {
   const bool gz = GENERATE(false, true);
-  const std::string path = write_idx("images_ok_" + std::to_string(sizeof(TestType)), idx_bytes({kImages, kRows, kCols}, small_image_values()), gz);
+  const std::string path = write_idx("images_ok_" + std::to_string(sizeof(TestType)),
+                                     idx_bytes({kImages, kRows, kCols}, small_image_values()), gz);
   const tinynet::Matrix<TestType> x = tinynet::data::read_idx_images<TestType>(path);
   REQUIRE(x.rows() == kRows * kCols);
   REQUIRE(x.cols() == kImages);
   for (int n = 0; n < kImages; ++n)
     for (int r = 0; r < kRows; ++r)
-      for (int c = 0; c < kCols; ++c)
-        REQUIRE(x(r * kCols + c, n) == TestType(pixel_value(n, r, c)) / TestType(255));
+      for (int c = 0; c < kCols; ++c) REQUIRE(x(r * kCols + c, n) == TestType(pixel_value(n, r, c)) / TestType(255));
   REQUIRE(x(0, 0) == TestType(0));
   REQUIRE(x(1 * kCols + 2, 2) == TestType(1));
 }
 
 TEST_CASE("read_idx returns the dims and the raw bytes of gzipped and plain files", "[idx]") {
   const bool gz = GENERATE(false, true);
-  const Bytes values{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 200, 201, 202, 203, 204, 205, 206, 255,
-                     17, 18, 19, 20};
+  const Bytes values{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 200, 201, 202, 203, 204, 205, 206, 255, 17, 18, 19, 20};
   const std::string path = write_idx("raw4d", idx_bytes({2, 3, 2, 2}, values), gz);
   const tinynet::data::IdxArray a = tinynet::data::read_idx(path);
   REQUIRE(a.path == path);
@@ -140,22 +134,19 @@ TEST_CASE("read_idx rejects a zero dimension count and a header cut short", "[id
 
   const std::string empty = write_idx("empty", Bytes{}, gz);
   REQUIRE_THROWS_WITH(tinynet::data::read_idx(empty), tinynet_test::contains(empty));
-  REQUIRE_THROWS_WITH(tinynet::data::read_idx(empty),
-                      tinynet_test::contains("file ends at byte offset 0"));
+  REQUIRE_THROWS_WITH(tinynet::data::read_idx(empty), tinynet_test::contains("file ends at byte offset 0"));
   REQUIRE_THROWS_WITH(tinynet::data::read_idx(empty), tinynet_test::contains("expected 4 bytes, got 0"));
 
   Bytes cut = idx_bytes({3, 2, 3}, {});
   cut.resize(8);  // magic + the first of three dims
   const std::string header = write_idx("cut_header", cut, gz);
   REQUIRE_THROWS_WITH(tinynet::data::read_idx(header), tinynet_test::contains(header));
-  REQUIRE_THROWS_WITH(tinynet::data::read_idx(header),
-                      tinynet_test::contains("file ends at byte offset 8"));
+  REQUIRE_THROWS_WITH(tinynet::data::read_idx(header), tinynet_test::contains("file ends at byte offset 8"));
   REQUIRE_THROWS_WITH(tinynet::data::read_idx(header),
                       tinynet_test::contains("3 dimensions need 16 header bytes, got 8"));
 }
 
-TEST_CASE("read_idx reports a truncated file with the offset and expected vs got bytes",
-          "[idx][errors]") {
+TEST_CASE("read_idx reports a truncated file with the offset and expected vs got bytes", "[idx][errors]") {
   const bool gz = GENERATE(false, true);
   Bytes values = small_image_values();  // 18 bytes
   values.resize(10);
@@ -164,10 +155,8 @@ TEST_CASE("read_idx reports a truncated file with the offset and expected vs got
   REQUIRE_THROWS_WITH(tinynet::data::read_idx(path), tinynet_test::contains(path));
   REQUIRE_THROWS_WITH(tinynet::data::read_idx(path),
                       tinynet_test::contains("truncated: data ran out at byte offset 26"));
-  REQUIRE_THROWS_WITH(tinynet::data::read_idx(path),
-                      tinynet_test::contains("dims 3x2x3 need 18 data bytes, got 10"));
-  if (gz)
-    REQUIRE_THROWS_WITH(tinynet::data::read_idx(path), tinynet_test::contains("of the decompressed data"));
+  REQUIRE_THROWS_WITH(tinynet::data::read_idx(path), tinynet_test::contains("dims 3x2x3 need 18 data bytes, got 10"));
+  if (gz) REQUIRE_THROWS_WITH(tinynet::data::read_idx(path), tinynet_test::contains("of the decompressed data"));
   REQUIRE_THROWS_AS(tinynet::data::read_idx_images(path), tinynet::data::IdxError);
 }
 
@@ -208,16 +197,13 @@ TEST_CASE("read_idx rejects trailing bytes after the data", "[idx][errors]") {
   REQUIRE_THROWS_WITH(tinynet::data::read_idx(path), tinynet_test::contains(path));
   REQUIRE_THROWS_WITH(tinynet::data::read_idx(path),
                       tinynet_test::contains("5 trailing byte(s) after the data at byte offset 34"));
-  REQUIRE_THROWS_WITH(tinynet::data::read_idx(path),
-                      tinynet_test::contains("imply 34 bytes in total, got 39"));
+  REQUIRE_THROWS_WITH(tinynet::data::read_idx(path), tinynet_test::contains("imply 34 bytes in total, got 39"));
 }
 
 TEST_CASE("read_idx treats a header claiming more than the file holds as truncated", "[idx][errors]") {
   const std::string path = write_idx("huge_claim", idx_bytes({1u << 31, 1u << 16}, {1, 2, 3, 4}), false);
-  REQUIRE_THROWS_WITH(tinynet::data::read_idx(path),
-                      tinynet_test::contains("need 140737488355328 data bytes, got 4"));
-  const std::string overflow =
-      write_idx("overflow", idx_bytes({0xFFFFFFFFu, 0xFFFFFFFFu, 0xFFFFFFFFu}, {}), false);
+  REQUIRE_THROWS_WITH(tinynet::data::read_idx(path), tinynet_test::contains("need 140737488355328 data bytes, got 4"));
+  const std::string overflow = write_idx("overflow", idx_bytes({0xFFFFFFFFu, 0xFFFFFFFFu, 0xFFFFFFFFu}, {}), false);
   REQUIRE_THROWS_WITH(tinynet::data::read_idx(overflow), tinynet_test::contains("overflow"));
 }
 

@@ -30,11 +30,11 @@ TEST_CASE("MaxPooling2D takes the max of each window, channel by channel", "[max
     }
   const Matrix<double>& y = pool.forward(x, Mode::training);
   REQUIRE(y.rows() == 8);
-  CHECK(y(at(0, 0, 0, 2, 2), 0) == 5);    // max of 0 1 4 5
-  CHECK(y(at(0, 1, 0, 2, 2), 0) == 7);    // max of 2 3 6 7
+  CHECK(y(at(0, 0, 0, 2, 2), 0) == 5);  // max of 0 1 4 5
+  CHECK(y(at(0, 1, 0, 2, 2), 0) == 7);  // max of 2 3 6 7
   CHECK(y(at(1, 0, 0, 2, 2), 0) == 13);
   CHECK(y(at(1, 1, 0, 2, 2), 0) == 15);
-  CHECK(y(at(0, 0, 1, 2, 2), 0) == 0);    // max of -0 -1 -4 -5
+  CHECK(y(at(0, 0, 1, 2, 2), 0) == 0);  // max of -0 -1 -4 -5
   CHECK(y(at(1, 1, 1, 2, 2), 0) == -10);
 
   // Each window's gradient lands on its maximum, nowhere else.
@@ -55,7 +55,7 @@ TEST_CASE("MaxPooling2D takes the max of each window, channel by channel", "[max
 
 TEST_CASE("MaxPooling2D output shapes: floor, strides, odd sizes", "[max_pooling2d]") {
   CHECK(MaxPooling2D<float>(2).build({26, 26, 32}, 0) == Shape{13, 13, 32});
-  CHECK(MaxPooling2D<float>(2).build({11, 11, 64}, 0) == Shape{5, 5, 64});   // the last row is dropped
+  CHECK(MaxPooling2D<float>(2).build({11, 11, 64}, 0) == Shape{5, 5, 64});  // the last row is dropped
   CHECK(MaxPooling2D<float>(3, 2).build({7, 9, 1}, 0) == Shape{3, 4, 1});
   CHECK(tinynet_test::config_of(MaxPooling2D<float>(3))["strides"] == 3);
   MaxPooling2D<float> pool(3);

@@ -47,12 +47,12 @@ Sequential<T> every_layer_model(bool dropout = true) {
       .template add<tinynet::BatchNormalization>(tinynet::BatchNormalizationOptions{.momentum = 0.9})
       .template add<tinynet::LeakyReLU>(0.1)
       .template add<tinynet::MaxPooling2D>(2)
-      .template add<tinynet::Conv2D>(3, 2, tinynet::Conv2DOptions{.use_bias = false,
-                                                                   .kernel_regularizer = tinynet::L2(1e-3)})
+      .template add<tinynet::Conv2D>(3, 2,
+                                     tinynet::Conv2DOptions{.use_bias = false, .kernel_regularizer = tinynet::L2(1e-3)})
       .template add<tinynet::ELU>(0.7)
       .template add<tinynet::Flatten>()
-      .template add<tinynet::Dense>(6, tinynet::DenseOptions{tinynet::Initializer::he_uniform,
-                                                             tinynet::L1L2(1e-4, 1e-3)})
+      .template add<tinynet::Dense>(6,
+                                    tinynet::DenseOptions{tinynet::Initializer::he_uniform, tinynet::L1L2(1e-4, 1e-3)})
       .template add<tinynet::BatchNormalization>();
   if (dropout) model.template add<tinynet::Dropout>(0.25);
   model.template add<tinynet::ReLU>().template add<tinynet::Dense>(3).template add<tinynet::Softmax>();
@@ -328,7 +328,8 @@ TEMPLATE_TEST_CASE("model file: resuming from a checkpoint continues exactly as 
 TEST_CASE("model file: what a file holds before compile and before the first step", "[model_file]") {
   const fs::path dir = scratch_dir("uncompiled");
   Sequential<double> model = every_layer_model<double>();
-  tinynet::io::save_model(model, (dir / "raw.safetensors").string(), {.include_optimizer = true});  // nothing to include
+  tinynet::io::save_model(model, (dir / "raw.safetensors").string(),
+                          {.include_optimizer = true});  // nothing to include
   Sequential<double> raw = tinynet::io::load_model<double>((dir / "raw.safetensors").string());
   CHECK_FALSE(raw.compiled());
   require_same_parameters(raw, model);
@@ -347,14 +348,16 @@ TEST_CASE("model file: what a file holds before compile and before the first ste
   CHECK(io::read_safetensors((dir / "compiled.safetensors").string()).metadata.at("optimizer_slots") == "false");
 
   // LoadOptions{.compile = false}: the weights only.
-  Sequential<double> weights = tinynet::io::load_model<double>((dir / "compiled.safetensors").string(), {.compile = false});
+  Sequential<double> weights =
+      tinynet::io::load_model<double>((dir / "compiled.safetensors").string(), {.compile = false});
   CHECK_FALSE(weights.compiled());
 
   // Extra metadata is stored; the keys save_model writes are reserved.
   tinynet::io::save_model(model, (dir / "extra.safetensors").string(), {.metadata = {{"note", "hello"}}});
   CHECK(io::read_safetensors((dir / "extra.safetensors").string()).metadata.at("note") == "hello");
-  REQUIRE_THROWS_WITH(tinynet::io::save_model(model, (dir / "bad.safetensors").string(), {.metadata = {{"format", "x"}}}),
-                      tinynet_test::contains("metadata key 'format' is reserved"));
+  REQUIRE_THROWS_WITH(
+      tinynet::io::save_model(model, (dir / "bad.safetensors").string(), {.metadata = {{"format", "x"}}}),
+      tinynet_test::contains("metadata key 'format' is reserved"));
   REQUIRE_THROWS_WITH(tinynet::io::save_model(Sequential<float>({3}), (dir / "empty.safetensors").string()),
                       tinynet_test::contains("no layers"));
   CHECK(temporaries(dir).empty());
@@ -366,15 +369,16 @@ TEST_CASE("model file: damaged and foreign files are rejected with a message nam
   trained_model<float>(good, true);
   REQUIRE_NOTHROW(tinynet::io::load_model<float>(good.string()));
   const std::string bytes = read_bytes(good);
-  const std::uint64_t header_size = io::detail::load_le<std::uint64_t>(reinterpret_cast<const std::byte*>(bytes.data()));
+  const std::uint64_t header_size =
+      io::detail::load_le<std::uint64_t>(reinterpret_cast<const std::byte*>(bytes.data()));
   const fs::path bad = dir / "bad.safetensors";
   auto load_bad = [&] { return tinynet::io::load_model<float>(bad.string()); };
 
   SECTION("truncated at several cut points") {
-    for (const std::size_t cut : {std::size_t{0}, std::size_t{5}, std::size_t{8}, std::size_t{9},
-                                  static_cast<std::size_t>(8 + header_size / 2), static_cast<std::size_t>(8 + header_size - 1),
-                                  static_cast<std::size_t>(8 + header_size), static_cast<std::size_t>(8 + header_size + 7),
-                                  bytes.size() / 2, bytes.size() - 4, bytes.size() - 1}) {
+    for (const std::size_t cut :
+         {std::size_t{0}, std::size_t{5}, std::size_t{8}, std::size_t{9}, static_cast<std::size_t>(8 + header_size / 2),
+          static_cast<std::size_t>(8 + header_size - 1), static_cast<std::size_t>(8 + header_size),
+          static_cast<std::size_t>(8 + header_size + 7), bytes.size() / 2, bytes.size() - 4, bytes.size() - 1}) {
       INFO("cut at " << cut << " of " << bytes.size());
       write_bytes(bad, bytes.substr(0, cut));
       REQUIRE_THROWS_AS(load_bad(), io::FormatError);
@@ -400,7 +404,8 @@ TEST_CASE("model file: damaged and foreign files are rejected with a message nam
         {"\"format_version\":\"1\"", 18, '7', "format_version 7 is newer"},
         {"\"scalar\":\"float32\"", 15, '1', "metadata 'scalar' is \"float12\""},
         {"\\\"type\\\":\\\"Dense\\\"", 11, 'E', "unknown layer type \"Eense\""},
-        {"\\\"units\\\":6", 10, '9', "layer 7 (Dense): its configuration makes 252 parameter values but the file holds 168"},
+        {"\\\"units\\\":6", 10, '9',
+         "layer 7 (Dense): its configuration makes 252 parameter values but the file holds 168"},
         {"\"optimizer_state\":\"true\"", 19, 'T', "metadata 'optimizer_state' is \"True\""},
     };
     for (const Flip& flip : flips) {
@@ -421,13 +426,15 @@ TEST_CASE("model file: damaged and foreign files are rejected with a message nam
       for (io::TensorRecord& t : tensors)
         if (t.name == "layers.7.kernel") t.shape = {27, 6};  // the same bytes, transposed shape
     });
-    REQUIRE_THROWS_WITH(load_bad(), tinynet_test::contains("tensor 'layers.7.kernel' has shape [27, 6], expected [6, 27]"));
+    REQUIRE_THROWS_WITH(load_bad(),
+                        tinynet_test::contains("tensor 'layers.7.kernel' has shape [27, 6], expected [6, 27]"));
     rewrite(good, bad, [](std::vector<io::TensorRecord>& tensors, auto&) {
       for (io::TensorRecord& t : tensors)
         if (t.name == "optimizer.layers.0.kernel.v") t = io::from_matrix<float>(t.name, Matrix<float>::Zero(4, 18));
     });
-    REQUIRE_THROWS_WITH(load_bad(), tinynet_test::contains(
-                                        "tensor 'optimizer.layers.0.kernel.v' has shape [4, 18], expected [4, 2, 3, 3]"));
+    REQUIRE_THROWS_WITH(
+        load_bad(),
+        tinynet_test::contains("tensor 'optimizer.layers.0.kernel.v' has shape [4, 18], expected [4, 2, 3, 3]"));
   }
 
   SECTION("a tensor of the wrong dtype") {
@@ -448,8 +455,9 @@ TEST_CASE("model file: damaged and foreign files are rejected with a message nam
       for (io::TensorRecord& t : tensors)
         if (t.name == "layers.8.moving_variance") t.name = "layers.8.moving_var";
     });
-    REQUIRE_THROWS_WITH(load_bad(), tinynet_test::contains(
-                                        "missing tensor 'layers.8.moving_variance' (layer 8 (BatchNormalization) moving_variance)"));
+    REQUIRE_THROWS_WITH(
+        load_bad(), tinynet_test::contains(
+                        "missing tensor 'layers.8.moving_variance' (layer 8 (BatchNormalization) moving_variance)"));
     rewrite(good, bad, [](std::vector<io::TensorRecord>& tensors, auto&) {
       std::erase_if(tensors, [](const io::TensorRecord& t) { return t.name == "optimizer.layers.11.bias.m"; });
     });
@@ -457,7 +465,9 @@ TEST_CASE("model file: damaged and foreign files are rejected with a message nam
     rewrite(good, bad, [](std::vector<io::TensorRecord>& tensors, auto&) {
       tensors.push_back(io::from_matrix<float>("layers.12.kernel", Matrix<float>::Zero(2, 2)));
     });
-    REQUIRE_THROWS_WITH(load_bad(), tinynet_test::contains("layer 12 (Softmax): its configuration makes 0 parameter values but the file holds 4"));
+    REQUIRE_THROWS_WITH(
+        load_bad(),
+        tinynet_test::contains("layer 12 (Softmax): its configuration makes 0 parameter values but the file holds 4"));
     rewrite(good, bad, [](std::vector<io::TensorRecord>& tensors, auto&) {
       tensors.push_back(io::from_matrix<float>("extra.weights", Matrix<float>::Zero(2, 2)));
     });
@@ -468,11 +478,13 @@ TEST_CASE("model file: damaged and foreign files are rejected with a message nam
     rewrite(good, bad, [](auto&, std::map<std::string, std::string>& metadata) {
       edit_architecture(metadata, [](nlohmann::json& a) { a["layers"][2]["type"] = "Transformer"; });
     });
-    REQUIRE_THROWS_WITH(load_bad(), tinynet_test::contains("layer 2: unknown layer type \"Transformer\" (this tinynet knows"));
+    REQUIRE_THROWS_WITH(load_bad(),
+                        tinynet_test::contains("layer 2: unknown layer type \"Transformer\" (this tinynet knows"));
     rewrite(good, bad, [](auto&, std::map<std::string, std::string>& metadata) {
       edit_architecture(metadata, [](nlohmann::json& a) { a["layers"][7]["config"]["activation"] = "relu"; });
     });
-    REQUIRE_THROWS_WITH(load_bad(), tinynet_test::contains("layer 7 (Dense): config key 'activation' is not understood"));
+    REQUIRE_THROWS_WITH(load_bad(),
+                        tinynet_test::contains("layer 7 (Dense): config key 'activation' is not understood"));
     rewrite(good, bad, [](auto&, std::map<std::string, std::string>& metadata) {
       edit_architecture(metadata, [](nlohmann::json& a) { a["layers"][7]["config"].erase("units"); });
     });
@@ -489,9 +501,10 @@ TEST_CASE("model file: damaged and foreign files are rejected with a message nam
         compile["label_smoothing"] = smoothing;
         metadata["compile"] = compile.dump();
       });
-      REQUIRE_THROWS_WITH(load_bad(), tinynet_test::contains(smoothing.is_number()
-                                                                 ? "compile: cross-entropy: label_smoothing must be in [0, 1)"
-                                                                 : "compile: 'label_smoothing' is \"0.1\", expected a finite number"));
+      REQUIRE_THROWS_WITH(
+          load_bad(), tinynet_test::contains(smoothing.is_number()
+                                                 ? "compile: cross-entropy: label_smoothing must be in [0, 1)"
+                                                 : "compile: 'label_smoothing' is \"0.1\", expected a finite number"));
     }
   }
 
@@ -509,14 +522,17 @@ TEST_CASE("model file: damaged and foreign files are rejected with a message nam
       rewrite(good, bad, [&](auto&, std::map<std::string, std::string>& metadata) { metadata.erase(key); });
       REQUIRE_THROWS_WITH(load_bad(), tinynet_test::contains(std::string("missing metadata key '") + key + "'"));
     }
-    rewrite(good, bad, [](auto&, std::map<std::string, std::string>& metadata) { metadata["architecture"] = "{units"; });
+    rewrite(good, bad,
+            [](auto&, std::map<std::string, std::string>& metadata) { metadata["architecture"] = "{units"; });
     REQUIRE_THROWS_WITH(load_bad(), tinynet_test::contains("metadata 'architecture' is not valid JSON"));
   }
 
   SECTION("files that are not tinynet models") {
     io::write_safetensors(bad.string(), {io::from_matrix<float>("weight", Matrix<float>::Zero(2, 2))});
-    REQUIRE_THROWS_WITH(load_bad(), tinynet_test::contains("not a tinynet model file (its metadata has no \"format\" key"));
-    io::write_safetensors(bad.string(), {io::from_matrix<float>("weight", Matrix<float>::Zero(2, 2))}, {{"format", "pt"}});
+    REQUIRE_THROWS_WITH(load_bad(),
+                        tinynet_test::contains("not a tinynet model file (its metadata has no \"format\" key"));
+    io::write_safetensors(bad.string(), {io::from_matrix<float>("weight", Matrix<float>::Zero(2, 2))},
+                          {{"format", "pt"}});
     REQUIRE_THROWS_WITH(load_bad(), tinynet_test::contains("says format \"pt\""));
     write_bytes(bad, "name,value\nlearning_rate,0.001\n");
     REQUIRE_THROWS_AS(load_bad(), io::FormatError);
@@ -541,8 +557,8 @@ TEST_CASE("ModelCheckpoint: saves every epoch, or only on improvement with save_
   auto exists = [&](const std::string& name) { return fs::exists(dir / name); };
 
   SECTION("save_best_only on val_loss (min) writes only the improving epochs") {
-    tinynet::ModelCheckpoint<float> checkpoint({.path = (dir / "best-{epoch}.safetensors").string(),
-                                                .save_best_only = true});
+    tinynet::ModelCheckpoint<float> checkpoint(
+        {.path = (dir / "best-{epoch}.safetensors").string(), .save_best_only = true});
     for (const auto& l : logs) checkpoint.on_epoch_end(l, model);
     CHECK(exists("best-1.safetensors"));
     CHECK(exists("best-2.safetensors"));
@@ -554,8 +570,8 @@ TEST_CASE("ModelCheckpoint: saves every epoch, or only on improvement with save_
     CHECK(io::read_safetensors((dir / "best-4.safetensors").string()).metadata.at("epoch") == "4");
   }
   SECTION("val_accuracy is maximised, with zero-padded epochs") {
-    tinynet::ModelCheckpoint<float> checkpoint({.path = (dir / "acc-{epoch:03d}.safetensors").string(),
-                                                .monitor = "val_accuracy", .save_best_only = true});
+    tinynet::ModelCheckpoint<float> checkpoint(
+        {.path = (dir / "acc-{epoch:03d}.safetensors").string(), .monitor = "val_accuracy", .save_best_only = true});
     for (const auto& l : logs) checkpoint.on_epoch_end(l, model);
     CHECK(exists("acc-001.safetensors"));
     CHECK_FALSE(exists("acc-002.safetensors"));
@@ -574,8 +590,8 @@ TEST_CASE("ModelCheckpoint: saves every epoch, or only on improvement with save_
     CHECK(latest.saves() == 4);
   }
   SECTION("a threshold to beat, a bad placeholder, and val_* without validation data") {
-    tinynet::ModelCheckpoint<float> checkpoint({.path = (dir / "t{epoch}.safetensors").string(),
-                                                .save_best_only = true, .initial_value_threshold = 0.75});
+    tinynet::ModelCheckpoint<float> checkpoint(
+        {.path = (dir / "t{epoch}.safetensors").string(), .save_best_only = true, .initial_value_threshold = 0.75});
     for (const auto& l : logs) checkpoint.on_epoch_end(l, model);
     CHECK(checkpoint.saves() == 1);
     CHECK(exists("t4.safetensors"));

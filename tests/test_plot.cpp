@@ -295,13 +295,14 @@ TEST_CASE("a line chart puts known data on known pixels", "[plot]") {
 TEST_CASE("the legend keeps off the data", "[plot]") {
   using namespace tinynet::plot;
   LineChart high, low;
-  high.add("a", {1, 2, 3, 4, 5}, {0.9, 0.92, 0.95, 0.96, 0.97}).add("b", {1, 2, 3, 4, 5}, {0.9, 0.91, 0.93, 0.95, 0.97});
+  high.add("a", {1, 2, 3, 4, 5}, {0.9, 0.92, 0.95, 0.96, 0.97})
+      .add("b", {1, 2, 3, 4, 5}, {0.9, 0.91, 0.93, 0.95, 0.97});
   high.y_limits(0, 1);
   low.add("a", {1, 2, 3, 4, 5}, {0.1, 0.05, 0.04, 0.03, 0.02}).y_limits(0, 1);
   const ChartLayout hl = high.layout({0, 0, 800, 500});
   const ChartLayout ll = low.layout({0, 0, 800, 500});
   REQUIRE(!hl.legend.empty());
-  CHECK(hl.legend.y > hl.plot.y + hl.plot.height / 2);  // data at the top: legend below
+  CHECK(hl.legend.y > hl.plot.y + hl.plot.height / 2);         // data at the top: legend below
   CHECK(ll.legend.bottom() < ll.plot.y + ll.plot.height / 2);  // data at the bottom: legend above
 
   LineChart outside;
@@ -356,8 +357,8 @@ TEST_CASE("training_curves and compare_runs write PNGs", "[plot]") {
   // without validation data: training curves only
   CHECK_NOTHROW(render_training_curves(made_up_history(3, false)));
 
-  std::vector<std::pair<std::string, tinynet::History>> runs{
-      {"adam", made_up_history(10, true)}, {"sgd", made_up_history(6, true)}};
+  std::vector<std::pair<std::string, tinynet::History>> runs{{"adam", made_up_history(10, true)},
+                                                             {"sgd", made_up_history(6, true)}};
   compare_runs(runs, "val_accuracy", (dir / "compare.png").string(), "Validation accuracy");
   d = decode_png(dir / "compare.png");
   CHECK(d.width == 900);
@@ -440,8 +441,10 @@ TEST_CASE("image grid: rows × columns of enlarged images, marked right or wrong
 
   int widest = 0;
   for (int k = 0; k < n; ++k) {
-    widest = std::max(widest, Canvas::text_width("pred: " + names[static_cast<std::size_t>(predicted[static_cast<std::size_t>(k)])]));
-    widest = std::max(widest, Canvas::text_width("true: " + names[static_cast<std::size_t>(truth[static_cast<std::size_t>(k)])]));
+    widest = std::max(
+        widest, Canvas::text_width("pred: " + names[static_cast<std::size_t>(predicted[static_cast<std::size_t>(k)])]));
+    widest = std::max(
+        widest, Canvas::text_width("true: " + names[static_cast<std::size_t>(truth[static_cast<std::size_t>(k)])]));
   }
   const ImageGridLayout L = image_grid_layout(n, h, w, 2, widest, options);
   CHECK(L.rows == 3);
@@ -464,7 +467,7 @@ TEST_CASE("image grid: rows × columns of enlarged images, marked right or wrong
   CHECK(c.pixel(r0.x, r0.y) == colors::white);
   CHECK(c.pixel(r0.x + 2, r0.y + 2) == colors::white);
   CHECK(c.pixel(r0.x, r0.y + 3) == colors::black);
-  CHECK(c.pixel(r0.x + 3, r0.y + 3) == Color{9, 9, 9});  // 1/27 of white
+  CHECK(c.pixel(r0.x + 3, r0.y + 3) == Color{9, 9, 9});       // 1/27 of white
   CHECK(c.pixel(r0.right() - 1, r0.y + 5) == colors::white);  // ramp ends white on the right
   // frames: green around a right prediction, red around a wrong one
   CHECK(c.pixel(r0.x - 1, r0.y + 40) == colors::green);
@@ -489,7 +492,8 @@ TEST_CASE("image grid: rows × columns of enlarged images, marked right or wrong
   }
   SECTION("bad input") {
     REQUIRE_THROWS_WITH(render_image_grid(images, 28, 27), tinynet_test::contains("784 rows"));
-    REQUIRE_THROWS_WITH(render_image_grid(images, h, w, {1, 2}), tinynet_test::contains("predicted has 2 labels for 12"));
+    REQUIRE_THROWS_WITH(render_image_grid(images, h, w, {1, 2}),
+                        tinynet_test::contains("predicted has 2 labels for 12"));
     ImageGridOptions bad;
     bad.indices = {0, 12};
     REQUIRE_THROWS_WITH(render_image_grid(images, h, w, {}, {}, {}, bad), tinynet_test::contains("indices[1] = 12"));

@@ -141,8 +141,8 @@ TEST_CASE("Progress: with validation data the line carries val_accuracy and val_
   Sequential<double> model = small_model();
   const Matrix<double> x = tinynet_test::random_matrix(4, 50, 8);
   std::ostringstream out;
-  const auto history = model.fit(
-      x, labels_for(50), {.epochs = 2, .batch_size = 16, .verbose = 2, .validation_split = 0.2, .out = &out});
+  const auto history =
+      model.fit(x, labels_for(50), {.epochs = 2, .batch_size = 16, .verbose = 2, .validation_split = 0.2, .out = &out});
   const auto lines = split_lines(out.str());
   REQUIRE(lines.size() == 2);
   for (std::size_t i = 0; i < 2; ++i) {
@@ -161,13 +161,12 @@ TEST_CASE("Progress: verbose 0 prints nothing, from fit() or from the callback i
   std::ostringstream out;
   auto silent =
       std::make_shared<ProgressBar<double>>(0, out, ProgressOptions{.terminal = Terminal::yes, .interval = 0});
-  model.fit(x, labels_for(20), {.epochs = 2, .batch_size = 5, .verbose = 0, .validation_split = 0.2,
-                                .callbacks = {silent}, .out = &out});
+  model.fit(x, labels_for(20),
+            {.epochs = 2, .batch_size = 5, .verbose = 0, .validation_split = 0.2, .callbacks = {silent}, .out = &out});
   CHECK(out.str().empty());
 }
 
-TEST_CASE("Progress: on a terminal the bar is redrawn in place (carriage returns), then the final line",
-          "[progress]") {
+TEST_CASE("Progress: on a terminal the bar is redrawn in place (carriage returns), then the final line", "[progress]") {
   // Driven by hand: 4 steps of 0.2 s each, no throttle.
   std::ostringstream out;
   ProgressBar<double> bar(1, out, {.terminal = Terminal::yes, .interval = 0});
@@ -177,8 +176,12 @@ TEST_CASE("Progress: on a terminal the bar is redrawn in place (carriage returns
   bar.on_epoch_begin(1, model);
   const double loss[4] = {12.5, 1.0, 0.75, 0.5};
   for (int step = 1; step <= 4; ++step)
-    bar.on_batch_end({.epoch = 1, .step = step, .steps_per_epoch = 4, .loss = loss[step - 1],
-                      .accuracy = step / 8.0, .seconds = step * 0.2},
+    bar.on_batch_end({.epoch = 1,
+                      .step = step,
+                      .steps_per_epoch = 4,
+                      .loss = loss[step - 1],
+                      .accuracy = step / 8.0,
+                      .seconds = step * 0.2},
                      model);
   tinynet::EpochLog log;
   log.epoch = 1;
@@ -279,5 +282,6 @@ TEST_CASE("Progress: the ASCII bar uses no Unicode", "[progress]") {
         "Epoch 1/1\n"
         "\r1/2 [====>.....] 1s 1s/step - ETA: 1s - accuracy: 0.5000 - loss: 1.0000"
         "\r2/2 [==========] 2s 1s/step - ETA: 0s - accuracy: 0.5000 - loss: 1.0000"
-        "\r2/2 [==========] 2s 1s/step - accuracy: 0.5000 - loss: 1.0000" + std::string(10, ' ') + "\n");
+        "\r2/2 [==========] 2s 1s/step - accuracy: 0.5000 - loss: 1.0000" +
+            std::string(10, ' ') + "\n");
 }

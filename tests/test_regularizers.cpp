@@ -57,8 +57,8 @@ TEST_CASE("A regularized Dense's training gradient matches finite differences of
     std::string name;
     tinynet::Regularizer regularizer;
   };
-  for (const Case& c : {Case{"L1", tinynet::L1(0.05)}, Case{"L2", tinynet::L2(0.1)},
-                        Case{"L1L2", tinynet::L1L2(0.05, 0.1)}}) {
+  for (const Case& c :
+       {Case{"L1", tinynet::L1(0.05)}, Case{"L2", tinynet::L2(0.1)}, Case{"L1L2", tinynet::L1L2(0.05, 0.1)}}) {
     INFO(c.name);
     tinynet::Sequential<double> model = regularized_model(c.regularizer);
     auto& dense = dynamic_cast<tinynet::Dense<double>&>(model.layer(0));

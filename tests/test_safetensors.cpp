@@ -47,9 +47,7 @@ std::string crafted(const std::string& header, std::size_t data_bytes) {
 }
 
 // The header of a file on disk, parsed independently of the reader under test.
-nlohmann::json header_of(const std::string& file) {
-  return nlohmann::json::parse(file.substr(8, header_length(file)));
-}
+nlohmann::json header_of(const std::string& file) { return nlohmann::json::parse(file.substr(8, header_length(file))); }
 
 Matrix<float> sample_float(Eigen::Index rows, Eigen::Index cols) {
   Matrix<float> m(rows, cols);
@@ -83,9 +81,9 @@ TEST_CASE("safetensors: tensors round-trip bit for bit", "[safetensors]") {
   Matrix<double> empty(0, 3);
   const TensorRecord step = from_scalar<std::int64_t>("optimizer.step", -42);
 
-  const std::vector<TensorRecord> records = {
-      from_matrix("dense.W", wf),   from_matrix("dense2.W", wd), from_vector("dense.b", bf),
-      from_vector("dense2.b", bd),  from_matrix("empty", empty),  step};
+  const std::vector<TensorRecord> records = {from_matrix("dense.W", wf),  from_matrix("dense2.W", wd),
+                                             from_vector("dense.b", bf),  from_vector("dense2.b", bd),
+                                             from_matrix("empty", empty), step};
   write_safetensors(path.string(), records, {});
 
   const SafetensorsFile file = read_safetensors(path.string());
@@ -106,7 +104,8 @@ TEST_CASE("safetensors: tensors round-trip bit for bit", "[safetensors]") {
   REQUIRE(file.at("optimizer.step").shape.empty());
   REQUIRE(file.at("optimizer.step").numel() == 1);
   REQUIRE(to_scalar<std::int64_t>(file.at("optimizer.step")) == -42);
-  REQUIRE_THROWS_WITH(to_scalar<double>(file.at("optimizer.step")), tinynet_test::contains("cannot read dtype I64 as F64"));
+  REQUIRE_THROWS_WITH(to_scalar<double>(file.at("optimizer.step")),
+                      tinynet_test::contains("cannot read dtype I64 as F64"));
   REQUIRE_THROWS_WITH(to_scalar<double>(file.at("dense2.b")), tinynet_test::contains("expected a scalar"));
 
   REQUIRE(file.find("nope") == nullptr);
@@ -157,8 +156,7 @@ TEST_CASE("safetensors: the header is padded with spaces to a multiple of 8", "[
 TEST_CASE("safetensors: a matrix is stored row-major with shape (rows, cols)", "[safetensors]") {
   const fs::path path = scratch_dir("row_major") / "m.safetensors";
   Matrix<float> m(2, 3);
-  m << 1, 2, 3,
-       4, 5, 6;
+  m << 1, 2, 3, 4, 5, 6;
   write_safetensors(path.string(), {from_matrix("m", m)});
 
   const std::string bytes = read_bytes(path);
@@ -212,7 +210,8 @@ TEST_CASE("safetensors: to_matrix converts F32 and F64 and refuses anything else
 TEST_CASE("safetensors: a truncated file is rejected wherever it is cut", "[safetensors]") {
   const fs::path dir = scratch_dir("truncated");
   const fs::path good = dir / "good.safetensors";
-  write_safetensors(good.string(), {from_matrix("W", sample_float(3, 2)), from_vector("b", Vector<float>::Ones(3).eval())},
+  write_safetensors(good.string(),
+                    {from_matrix("W", sample_float(3, 2)), from_vector("b", Vector<float>::Ones(3).eval())},
                     {{"k", "v"}});
   const std::string bytes = read_bytes(good);
   const std::uint64_t n = header_length(bytes);
@@ -220,12 +219,12 @@ TEST_CASE("safetensors: a truncated file is rejected wherever it is cut", "[safe
   for (std::size_t length = 0; length < bytes.size(); ++length) {
     CAPTURE(length);
     write_bytes(cut, bytes.substr(0, length));
-    const std::string keyword = length < 8         ? "shorter than the 8-byte header length"
-                                : length < 8 + n   ? "is larger than the"
-                                                   : "run out of the data block";
+    const std::string keyword = length < 8       ? "shorter than the 8-byte header length"
+                                : length < 8 + n ? "is larger than the"
+                                                 : "run out of the data block";
     REQUIRE_THROWS_AS(read_safetensors(cut.string()), FormatError);
-    REQUIRE_THROWS_WITH(read_safetensors(cut.string()), tinynet_test::contains(keyword) &&
-                                                            tinynet_test::contains(cut.string()));
+    REQUIRE_THROWS_WITH(read_safetensors(cut.string()),
+                        tinynet_test::contains(keyword) && tinynet_test::contains(cut.string()));
   }
   write_bytes(cut, bytes.substr(0, 20));  // both numbers are named
   REQUIRE_THROWS_WITH(read_safetensors(cut.string()),
@@ -247,8 +246,8 @@ TEST_CASE("safetensors: a damaged header is rejected", "[safetensors]") {
       std::string flipped = bytes;
       flipped[i] = '\xFF';
       write_bytes(bad, flipped);
-      REQUIRE_THROWS_WITH(read_safetensors(bad.string()), tinynet_test::contains("header is not valid JSON") &&
-                                                              tinynet_test::contains("parse error"));
+      REQUIRE_THROWS_WITH(read_safetensors(bad.string()),
+                          tinynet_test::contains("header is not valid JSON") && tinynet_test::contains("parse error"));
     }
   }
   SECTION("a flipped byte in the length prefix") {
@@ -295,24 +294,29 @@ TEST_CASE("safetensors: every broken rule of a hand-made header is named", "[saf
   rejects(R"({"a": {"dtype": "F32", "shape": ["2"], "data_offsets": [0, 8]}})", 8, "expected a list of integers");
   rejects(R"({"a": {"dtype": "F32", "shape": [2.5], "data_offsets": [0, 8]}})", 8, "expected a list of integers");
   rejects(R"({"a": {"dtype": "F32", "shape": [-2, -1], "data_offsets": [0, 8]}})", 8, "negative dimension");
-  rejects(R"({"a": {"dtype": "F64", "shape": [4294967296, 4294967296], "data_offsets": [0, 8]}})", 8,
-          "is too large");
+  rejects(R"({"a": {"dtype": "F64", "shape": [4294967296, 4294967296], "data_offsets": [0, 8]}})", 8, "is too large");
   rejects(R"({"a": {"dtype": "F32", "shape": [2], "data_offsets": [0]}})", 8, "expected two non-negative integers");
   rejects(R"({"a": {"dtype": "F32", "shape": [2], "data_offsets": [-8, 0]}})", 8, "expected two non-negative integers");
   rejects(R"({"a": {"dtype": "F32", "shape": [2], "data_offsets": "0-8"}})", 8, "expected two non-negative integers");
 
   rejects(R"({"a": {"dtype": "F32", "shape": [2], "data_offsets": [8, 0]}})", 8, "have begin > end");
-  rejects(R"({"a": {"dtype": "F32", "shape": [2], "data_offsets": [4, 12]}})", 8, "run out of the data block, which is 8 bytes");
+  rejects(R"({"a": {"dtype": "F32", "shape": [2], "data_offsets": [4, 12]}})", 8,
+          "run out of the data block, which is 8 bytes");
   rejects(R"({"a": {"dtype": "F32", "shape": [2, 3], "data_offsets": [0, 16]}})", 16, "expects 24 bytes, got 16");
   rejects(R"({"a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]},
-              "b": {"dtype": "F32", "shape": [2], "data_offsets": [4, 12]}})", 12, "overlaps tensor 'a'");
+              "b": {"dtype": "F32", "shape": [2], "data_offsets": [4, 12]}})",
+          12, "overlaps tensor 'a'");
   rejects(R"({"a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]},
-              "b": {"dtype": "F32", "shape": [2], "data_offsets": [12, 20]}})", 20, "gap in the data block: bytes [8, 12)");
-  rejects(R"({"a": {"dtype": "F32", "shape": [2], "data_offsets": [4, 12]}})", 12, "gap in the data block: bytes [0, 4)");
-  rejects(R"({"a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}})", 12, "4 trailing bytes after the last tensor");
+              "b": {"dtype": "F32", "shape": [2], "data_offsets": [12, 20]}})",
+          20, "gap in the data block: bytes [8, 12)");
+  rejects(R"({"a": {"dtype": "F32", "shape": [2], "data_offsets": [4, 12]}})", 12,
+          "gap in the data block: bytes [0, 4)");
+  rejects(R"({"a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}})", 12,
+          "4 trailing bytes after the last tensor");
   rejects(R"({})", 3, "3 trailing bytes");
   rejects(R"({"a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]},
-              "a": {"dtype": "F32", "shape": [2], "data_offsets": [8, 16]}})", 16, "duplicate tensor name 'a'");
+              "a": {"dtype": "F32", "shape": [2], "data_offsets": [8, 16]}})",
+          16, "duplicate tensor name 'a'");
 
   rejects(R"({"__metadata__": ["x"]})", 0, "__metadata__ is not a JSON object");
   rejects(R"({"__metadata__": {"epochs": 10}})", 0, "__metadata__ value of 'epochs' is not a string");
@@ -339,7 +343,8 @@ TEST_CASE("safetensors: writing is atomic", "[safetensors]") {
   const fs::path dir = scratch_dir("atomic");
   auto leftovers = [&] {
     int n = 0;
-    for (const auto& e : fs::directory_iterator(dir)) n += e.path().filename().string().find(".tmp-") != std::string::npos;
+    for (const auto& e : fs::directory_iterator(dir))
+      n += e.path().filename().string().find(".tmp-") != std::string::npos;
     return n;
   };
 
@@ -375,9 +380,9 @@ TEST_CASE("safetensors: writing is atomic", "[safetensors]") {
   }
   SECTION("reading a file that does not exist, or a directory, names it") {
     const fs::path path = dir / "absent.safetensors";
-    REQUIRE_THROWS_WITH(read_safetensors(path.string()), tinynet_test::contains("cannot open") &&
-                                                             tinynet_test::contains(path.string()));
-    REQUIRE_THROWS_WITH(read_safetensors(dir.string()), tinynet_test::contains("cannot") &&
-                                                            tinynet_test::contains(dir.string()));
+    REQUIRE_THROWS_WITH(read_safetensors(path.string()),
+                        tinynet_test::contains("cannot open") && tinynet_test::contains(path.string()));
+    REQUIRE_THROWS_WITH(read_safetensors(dir.string()),
+                        tinynet_test::contains("cannot") && tinynet_test::contains(dir.string()));
   }
 }

@@ -33,9 +33,7 @@ TEST_CASE("Sequential: every parameter's gradient matches finite differences of 
   const Matrix<double> targets = one_hot(labels_for(8, 4), 4);
 
   model.compute_gradients(x, targets);  // the weights stay, the gradients stay in place
-  auto loss = [&] {
-    return tinynet::cross_entropy_sum(model.forward(x, tinynet::Mode::training), targets) / 8.0;
-  };
+  auto loss = [&] { return tinynet::cross_entropy_sum(model.forward(x, tinynet::Mode::training), targets) / 8.0; };
   for (auto& p : model.parameters()) {
     const Matrix<double> numeric = tinynet_test::numeric_gradient(*p.value, loss);
     INFO("parameter " << p.name);
@@ -50,8 +48,7 @@ TEST_CASE("Label smoothing: the loss is cross-entropy against (1 − ε)·y + ε
   const std::vector<int> labels = labels_for(8, 4);
   Sequential<double> model({5}, 3);
   model.add<Dense>(6).add<ReLU>().add<Dense>(4).add<Softmax>();
-  model.compile(tinynet::SGD{},
-                tinynet::SparseCategoricalCrossentropy{.label_smoothing = epsilon});
+  model.compile(tinynet::SGD{}, tinynet::SparseCategoricalCrossentropy{.label_smoothing = epsilon});
   CHECK(model.loss().label_smoothing == epsilon);
   const Matrix<double> x = tinynet_test::random_matrix(5, 8, 1, -2, 2);
 
@@ -94,9 +91,9 @@ TEST_CASE("Softmax + cross-entropy gradient is p − onehot, finite for saturate
   p << 1.0, 0.2, 0.0, 0.3, 0.0, 0.5;
   y << 0, 0, 1, 0, 0, 1;
   tinynet::softmax_cross_entropy_gradient(p, y, 2, dz);
-  CHECK(dz(0, 0) == Catch::Approx(0.5));   // (1 − 0)/2
-  CHECK(dz(1, 0) == Catch::Approx(-0.5));  // (0 − 1)/2
-  CHECK(dz(2, 1) == Catch::Approx(-0.25)); // (0.5 − 1)/2
+  CHECK(dz(0, 0) == Catch::Approx(0.5));    // (1 − 0)/2
+  CHECK(dz(1, 0) == Catch::Approx(-0.5));   // (0 − 1)/2
+  CHECK(dz(2, 1) == Catch::Approx(-0.25));  // (0.5 − 1)/2
   CHECK(dz.allFinite());
   // The loss of a confident wrong answer is clipped at −log(1e-7), not infinite.
   CHECK(tinynet::cross_entropy_sum(p, y) == Catch::Approx(-std::log(1e-7) - std::log(0.5)));
@@ -105,8 +102,9 @@ TEST_CASE("Softmax + cross-entropy gradient is p − onehot, finite for saturate
 TEST_CASE("Sequential::add names both layers when shapes do not fit", "[sequential]") {
   Sequential<float> model;
   model.add<Dense>(784, 128).add<ReLU>();
-  REQUIRE_THROWS_WITH(model.add<Dense>(100, 10),
-                      tinynet_test::contains("layer 3 (Dense) does not fit after layer 2 (ReLU) with output (None, 128)"));
+  REQUIRE_THROWS_WITH(
+      model.add<Dense>(100, 10),
+      tinynet_test::contains("layer 3 (Dense) does not fit after layer 2 (ReLU) with output (None, 128)"));
   REQUIRE_THROWS_WITH(model.add<Dense>(100, 10), tinynet_test::contains("expects 100 input features, got 128"));
   Sequential<float> no_input;
   REQUIRE_THROWS_WITH(no_input.add<ReLU>(), tinynet_test::contains("no input shape"));

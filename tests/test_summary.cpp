@@ -52,9 +52,12 @@ TEST_CASE("summary of the notebook's MLP 784-128-10 counts 101,770 parameters", 
 
 TEST_CASE("summary of the BatchNorm MLP counts 571,018 parameters, 1,792 non-trainable", "[summary]") {
   Sequential<float> model({784});
-  model.add<tinynet::Dense>(512).add<tinynet::BatchNormalization>()
-      .add<tinynet::Dense>(256).add<tinynet::BatchNormalization>()
-      .add<tinynet::Dense>(128).add<tinynet::BatchNormalization>()
+  model.add<tinynet::Dense>(512)
+      .add<tinynet::BatchNormalization>()
+      .add<tinynet::Dense>(256)
+      .add<tinynet::BatchNormalization>()
+      .add<tinynet::Dense>(128)
+      .add<tinynet::BatchNormalization>()
       .add<tinynet::Dense>(10);
   CHECK(model.count_parameters(true) + model.count_parameters(false) == 571018);
   CHECK(model.count_parameters(false) == 1792);  // 2 · (512 + 256 + 128) moving statistics
@@ -88,8 +91,11 @@ TEST_CASE("summary of the BatchNorm MLP counts 571,018 parameters, 1,792 non-tra
 
 TEST_CASE("summary names the new layers as Keras does and shows image shapes", "[summary]") {
   Sequential<float> model({8, 8, 3});
-  model.add<tinynet::BatchNormalization>().add<tinynet::LeakyReLU>().add<tinynet::ELU>()
-      .add<tinynet::Dropout>(0.25).add<tinynet::LeakyReLU>(0.1);
+  model.add<tinynet::BatchNormalization>()
+      .add<tinynet::LeakyReLU>()
+      .add<tinynet::ELU>()
+      .add<tinynet::Dropout>(0.25)
+      .add<tinynet::LeakyReLU>(0.1);
   const std::string table = tinynet::summary_table(model);
   INFO(table);
   CHECK(contains(row_of(table, "batch_normalization (BatchNormalization)"), "(None, 8, 8, 3)"));

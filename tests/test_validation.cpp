@@ -61,7 +61,8 @@ TEST_CASE("validation_split trains on the head and validates on exactly the tail
   std::vector<int> labels;
   data_with_tail(50, 10, x, labels);
   const Matrix<double> head = x.leftCols(40), tail = x.rightCols(10);
-  const std::vector<int> head_labels(labels.begin(), labels.begin() + 40), tail_labels(labels.begin() + 40, labels.end());
+  const std::vector<int> head_labels(labels.begin(), labels.begin() + 40),
+      tail_labels(labels.begin() + 40, labels.end());
 
   Sequential<double> model = linear_model(0.0);
   auto recorder = std::make_shared<RecordTrainBegin>();
@@ -127,9 +128,12 @@ TEST_CASE("validation_data is validated on as given, with labels or one-hot targ
 
   Sequential<double> model = linear_model(0.05);
   auto recorder = std::make_shared<RecordTrainBegin>();
-  const auto history = model.fit(x, labels, {.epochs = 2, .batch_size = 10, .verbose = 0,
-                                             .validation_data = {.x = &x_val, .labels = &val_labels},
-                                             .callbacks = {recorder}});
+  const auto history = model.fit(x, labels,
+                                 {.epochs = 2,
+                                  .batch_size = 10,
+                                  .verbose = 0,
+                                  .validation_data = {.x = &x_val, .labels = &val_labels},
+                                  .callbacks = {recorder}});
   CHECK(recorder->info.samples == 30);  // all of x trains
   const tinynet::Evaluation e = model.evaluate(x_val, val_labels);
   CHECK(*history.epochs.back().val_loss == Catch::Approx(e.loss).epsilon(1e-12));
@@ -140,8 +144,9 @@ TEST_CASE("validation_data is validated on as given, with labels or one-hot targ
   for (int n = 0; n < 30; ++n) targets(labels[static_cast<std::size_t>(n)], n) = 1;
   for (int n = 0; n < 9; ++n) val_targets(val_labels[static_cast<std::size_t>(n)], n) = 1;
   Sequential<double> onehot = linear_model(0.05, false);
-  const auto h2 = onehot.fit(x, targets, {.epochs = 2, .batch_size = 10, .verbose = 0,
-                                          .validation_data = {.x = &x_val, .targets = &val_targets}});
+  const auto h2 = onehot.fit(
+      x, targets,
+      {.epochs = 2, .batch_size = 10, .verbose = 0, .validation_data = {.x = &x_val, .targets = &val_targets}});
   CHECK(*h2.epochs.back().val_loss == Catch::Approx(onehot.evaluate(x_val, val_targets).loss).epsilon(1e-12));
   // The same data and seeds give the same run either way.
   CHECK(*h2.epochs.back().val_loss == Catch::Approx(*history.epochs.back().val_loss).epsilon(1e-12));

@@ -15,10 +15,14 @@ int main(int argc, char** argv) {
   std::string out = ".";
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i], value = argv[i + 1];
-    if (flag == "--limit") limit = std::stol(value);
-    else if (flag == "--epochs") epochs = std::stoi(value);
-    else if (flag == "--out") out = value;
-    else return std::cerr << "usage: cnn [--limit N] [--epochs E] [--out DIR]\n", 2;
+    if (flag == "--limit")
+      limit = std::stol(value);
+    else if (flag == "--epochs")
+      epochs = std::stoi(value);
+    else if (flag == "--out")
+      out = value;
+    else
+      return std::cerr << "usage: cnn [--limit N] [--epochs E] [--out DIR]\n", 2;
   }
   try {
     auto data = tinynet::datasets::load_fashion_mnist();

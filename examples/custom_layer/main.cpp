@@ -24,7 +24,8 @@ double gradient_check() {
   swish.build({5}, 0);
   tinynet::Random random(1);
   tinynet::Matrix<double> x(5, 4), R(5, 4);
-  for (tinynet::Index i = 0; i < x.size(); ++i) x.data()[i] = random.uniform(-4, 4), R.data()[i] = random.uniform(-1, 1);
+  for (tinynet::Index i = 0; i < x.size(); ++i)
+    x.data()[i] = random.uniform(-4, 4), R.data()[i] = random.uniform(-1, 1);
   const tinynet::Matrix<double> dx = swish.backward((swish.forward(x, tinynet::Mode::training), R));
   double worst = 0;
   for (tinynet::Index i = 0; i < x.size(); ++i) {
@@ -95,8 +96,10 @@ int main(int argc, char** argv) {
   int epochs = 5;
   for (int i = 3; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
-    if (flag == "--limit") limit = std::stol(argv[i + 1]);
-    else if (flag == "--epochs") epochs = std::stoi(argv[i + 1]);
+    if (flag == "--limit")
+      limit = std::stol(argv[i + 1]);
+    else if (flag == "--epochs")
+      epochs = std::stoi(argv[i + 1]);
   }
   try {
     if (mode == "train") return train(dir, limit, epochs);

@@ -25,7 +25,7 @@ class Swish : public tinynet::Layer<T> {
   const tinynet::Matrix<T>& forward(const tinynet::Matrix<T>& x, tinynet::Mode) override {
     this->check_forward(x);
     S = x.unaryExpr([](T v) { return T(1) / (T(1) + std::exp(-v)); });  // σ(x)
-    Y = x.cwiseProduct(S);                                                // y = x · σ(x)
+    Y = x.cwiseProduct(S);                                              // y = x · σ(x)
     return Y;
   }
 

@@ -35,7 +35,7 @@ struct Options {
   std::uint64_t seed = 42;
   int threads = 0;  // 0: leave the default (all cores)
   std::string data_dir;
-  long limit = 0;   // 0: all 60,000 training images
+  long limit = 0;  // 0: all 60,000 training images
   std::string json_path;
   bool summary = false;
   std::optional<double> validation_split;
@@ -213,8 +213,8 @@ RunResult run_kfold(const fashion_mnist::Recipe& recipe, const Options& options,
   tinynet::FitOptions<float> fit = fit_options(recipe, options, data, epochs);
   fit.validation_split = 0;  // each fold validates on its held-out part
   fit.validation_data = {};
-  std::cout << "Model " << recipe.name << ": " << folds << "-fold cross-validation on "
-            << data.train.images.cols() << " images, " << epochs << " epochs per fold\n";
+  std::cout << "Model " << recipe.name << ": " << folds << "-fold cross-validation on " << data.train.images.cols()
+            << " images, " << epochs << " epochs per fold\n";
   int built = 0;
   auto make_model = [&] {
     fashion_mnist::Model m = recipe.build(options.seed + static_cast<std::uint64_t>(built++));
@@ -223,10 +223,10 @@ RunResult run_kfold(const fashion_mnist::Recipe& recipe, const Options& options,
   };
   const auto start = std::chrono::steady_clock::now();
   fit.callbacks.clear();  // made again for every fold, below
-  const tinynet::CrossValidationResult cv = tinynet::cross_validate(
-      make_model, data.train.images, data.train.labels,
-      tinynet::KFoldOptions{.folds = folds, .shuffle = true, .seed = 42}, fit,
-      [&](int) { return fit_options(recipe, options, data, epochs).callbacks; });
+  const tinynet::CrossValidationResult cv =
+      tinynet::cross_validate(make_model, data.train.images, data.train.labels,
+                              tinynet::KFoldOptions{.folds = folds, .shuffle = true, .seed = 42}, fit,
+                              [&](int) { return fit_options(recipe, options, data, epochs).callbacks; });
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   RunResult result;
   result.json["model"] = recipe.name;
@@ -234,10 +234,12 @@ RunResult run_kfold(const fashion_mnist::Recipe& recipe, const Options& options,
   result.json["folds"] = nlohmann::json::array();
   std::vector<std::pair<std::string, tinynet::History>> curves;
   for (const auto& fold : cv.folds) {
-    std::cout << std::fixed << std::setprecision(4) << "Fold " << fold.fold << ": accuracy "
-              << fold.evaluation.accuracy << "  loss " << fold.evaluation.loss << '\n';
-    result.json["folds"].push_back({{"fold", fold.fold}, {"accuracy", fold.evaluation.accuracy},
-                                    {"loss", fold.evaluation.loss}, {"epochs", epochs_json(fold.history)}});
+    std::cout << std::fixed << std::setprecision(4) << "Fold " << fold.fold << ": accuracy " << fold.evaluation.accuracy
+              << "  loss " << fold.evaluation.loss << '\n';
+    result.json["folds"].push_back({{"fold", fold.fold},
+                                    {"accuracy", fold.evaluation.accuracy},
+                                    {"loss", fold.evaluation.loss},
+                                    {"epochs", epochs_json(fold.history)}});
     curves.emplace_back("fold " + std::to_string(fold.fold), fold.history);
   }
   std::cout << "Cross-validation accuracy: " << cv.mean_accuracy << " ± " << cv.std_accuracy << "  loss "
@@ -267,7 +269,8 @@ RunResult run_one(const fashion_mnist::Recipe& recipe, const Options& options,
     model = tinynet::io::load_model<float>(options.load_path);
     std::cout << "Loaded " << options.load_path << '\n';
   }
-  if (!model.compiled()) fashion_mnist::compile(model, recipe, options.optimizer, options.learning_rate, options.label_smoothing);
+  if (!model.compiled())
+    fashion_mnist::compile(model, recipe, options.optimizer, options.learning_rate, options.label_smoothing);
   std::cout << "Model " << recipe.name << ": " << recipe.description << "\n"
             << "Training on " << data.train.images.cols() << " images, " << epochs << " epochs, batch "
             << fit.batch_size << ", " << model.optimizer().type() << " lr " << std::defaultfloat
@@ -306,7 +309,10 @@ RunResult run_one(const fashion_mnist::Recipe& recipe, const Options& options,
                                      recipe.name + ": confusion matrix (test set)");
     tinynet::plot::image_grid(data.test.images, 28, 28, predicted, data.test.labels, class_names(),
                               prefix + "-predictions.png",
-                              {.columns = 6, .scale = 3, .max_images = 24, .indices = {},
+                              {.columns = 6,
+                               .scale = 3,
+                               .max_images = 24,
+                               .indices = {},
                                .title = recipe.name + ": test images, predicted / true"});
     std::cout << "Wrote " << prefix << "-{training,confusion,predictions}.png\n";
   }
@@ -345,8 +351,9 @@ int run(const Options& options) {
     tinynet::plot::compare_runs(histories, "accuracy", path, "Training accuracy comparison");
     std::cout << "Wrote " << path << '\n';
   }
-  std::cout << std::fixed << std::setprecision(2) << "Whole run: "
-            << std::chrono::duration<double>(std::chrono::steady_clock::now() - program_start).count() << " s\n";
+  std::cout << std::fixed << std::setprecision(2)
+            << "Whole run: " << std::chrono::duration<double>(std::chrono::steady_clock::now() - program_start).count()
+            << " s\n";
 
   if (!options.json_path.empty()) {
     nlohmann::json j = runs.size() == 1 ? runs[0] : nlohmann::json{{"runs", runs}};

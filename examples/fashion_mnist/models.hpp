@@ -25,13 +25,13 @@ struct Recipe {
   std::string description;
   std::function<Model(std::uint64_t seed)> build;  // layers only; compile() adds the rest
   OptimizerChoice optimizer = tinynet::Adam{};
-  double label_smoothing = 0;    // of the cross-entropy (see losses/cross_entropy.hpp)
+  double label_smoothing = 0;  // of the cross-entropy (see losses/cross_entropy.hpp)
   int epochs = 10;
   tinynet::Index batch_size = 64;
-  double validation_split = 0;   // Keras's validation_split
-  bool validate_on_test = false; // Keras's validation_data=(x_test, y_test)
-  int patience = 0;              // EarlyStopping(monitor=val_loss) when > 0
-  int kfold = 0;                 // k-fold cross-validation when > 1
+  double validation_split = 0;    // Keras's validation_split
+  bool validate_on_test = false;  // Keras's validation_data=(x_test, y_test)
+  int patience = 0;               // EarlyStopping(monitor=val_loss) when > 0
+  int kfold = 0;                  // k-fold cross-validation when > 1
   // Threads when --threads is not given; 0: all cores. The MLPs' matrix products are too small
   // to gain from a second thread (PyTorch is fastest at one thread on them too), and on a
   // shared machine a second thread that waits for a busy core slows every product down.
@@ -75,13 +75,14 @@ inline std::vector<Recipe> recipes() {
   all.push_back({.name = "mlp-bn-dropout",
                  .description = "256-128 MLP + BatchNorm + Dropout 0.5, SGD, EarlyStopping(patience 5) on a 20% "
                                 "validation split, up to 50 epochs",
-                 .build = [](std::uint64_t seed) {
-                   Model m({784}, seed);
-                   m.add<Dense>(256).add<ReLU>().add<BatchNormalization>().add<Dropout>(0.5);
-                   m.add<Dense>(128).add<ReLU>().add<BatchNormalization>().add<Dropout>(0.5);
-                   m.add<Dense>(10).add<Softmax>();
-                   return m;
-                 },
+                 .build =
+                     [](std::uint64_t seed) {
+                       Model m({784}, seed);
+                       m.add<Dense>(256).add<ReLU>().add<BatchNormalization>().add<Dropout>(0.5);
+                       m.add<Dense>(128).add<ReLU>().add<BatchNormalization>().add<Dropout>(0.5);
+                       m.add<Dense>(10).add<Softmax>();
+                       return m;
+                     },
                  .optimizer = tinynet::SGD{.learning_rate = 0.01},
                  .epochs = 50,
                  .batch_size = 32,
@@ -93,13 +94,14 @@ inline std::vector<Recipe> recipes() {
   all.push_back({.name = "mlp-kfold",
                  .description = "128-64 MLP + Dropout 0.3, RMSprop, batch 32, 10 epochs per fold, 5-fold "
                                 "cross-validation",
-                 .build = [](std::uint64_t seed) {
-                   Model m({784}, seed);
-                   m.add<Dense>(128).add<ReLU>().add<Dropout>(0.3);
-                   m.add<Dense>(64).add<ReLU>().add<Dropout>(0.3);
-                   m.add<Dense>(10).add<Softmax>();
-                   return m;
-                 },
+                 .build =
+                     [](std::uint64_t seed) {
+                       Model m({784}, seed);
+                       m.add<Dense>(128).add<ReLU>().add<Dropout>(0.3);
+                       m.add<Dense>(64).add<ReLU>().add<Dropout>(0.3);
+                       m.add<Dense>(10).add<Softmax>();
+                       return m;
+                     },
                  .optimizer = tinynet::RMSprop{},
                  .batch_size = 32,
                  .kfold = 5});
@@ -110,10 +112,7 @@ inline std::vector<Recipe> recipes() {
     return [dropout, l2](std::uint64_t seed) {
       Model m({784}, seed);
       for (Index units : {512, 256, 128})
-        m.add<Dense>(units, {.kernel_regularizer = L2(l2)})
-            .add<ReLU>()
-            .add<BatchNormalization>()
-            .add<Dropout>(dropout);
+        m.add<Dense>(units, {.kernel_regularizer = L2(l2)}).add<ReLU>().add<BatchNormalization>().add<Dropout>(dropout);
       m.add<Dense>(10).add<Softmax>();
       return m;
     };
@@ -140,37 +139,41 @@ inline std::vector<Recipe> recipes() {
   // learning-rate decay. The order matters here: the same network with BN after the ReLU, as
   // in the notebook's models, reached 0.898; BN first reached 0.9095 (README).
   // Shifts cost an MLP more than they teach it; wider layers (1024-512) overfit.
-  all.push_back({.name = "mlp-best",
-                 .description = "512-256-128 MLP, each Dense → BatchNorm → ReLU → Dropout 0.2; Adam with cosine "
-                                "decay from 2e-3, random horizontal flips, batch 128, 40 epochs",
-                 .build = [](std::uint64_t seed) {
-                   Model m({784}, seed);
-                   for (Index units : {512, 256, 128})
-                     m.add<Dense>(units).add<BatchNormalization>().add<ReLU>().add<Dropout>(0.2);
-                   m.add<Dense>(10).add<Softmax>();
-                   return m;
-                 },
-                 .epochs = 40,
-                 .batch_size = 128,
-                 .validate_on_test = true,
-                 .customize = [](FitOptions<float>& fit, int epochs) {
-                   fit.callbacks.push_back(std::make_shared<LearningRateScheduler<float>>(cosine_decay(2e-3, epochs)));
-                   fit.augment = data::RandomShiftAndFlip{.image_shape = {28, 28, 1}, .max_shift = 0,
-                                                          .horizontal_flip = true};
-                 }});
+  all.push_back(
+      {.name = "mlp-best",
+       .description = "512-256-128 MLP, each Dense → BatchNorm → ReLU → Dropout 0.2; Adam with cosine "
+                      "decay from 2e-3, random horizontal flips, batch 128, 40 epochs",
+       .build =
+           [](std::uint64_t seed) {
+             Model m({784}, seed);
+             for (Index units : {512, 256, 128})
+               m.add<Dense>(units).add<BatchNormalization>().add<ReLU>().add<Dropout>(0.2);
+             m.add<Dense>(10).add<Softmax>();
+             return m;
+           },
+       .epochs = 40,
+       .batch_size = 128,
+       .validate_on_test = true,
+       .customize =
+           [](FitOptions<float>& fit, int epochs) {
+             fit.callbacks.push_back(std::make_shared<LearningRateScheduler<float>>(cosine_decay(2e-3, epochs)));
+             fit.augment =
+                 data::RandomShiftAndFlip{.image_shape = {28, 28, 1}, .max_shift = 0, .horizontal_flip = true};
+           }});
 
   // The notebook's CNN: Conv(32, 3×3, relu) → MaxPool 2 → Conv(64, 3×3, relu) → MaxPool 2 →
   // Flatten → Dense(64, relu) → Dense(10); Adam, batch 64, 10 epochs, validation_split 0.2.
   all.push_back({.name = "cnn",
                  .description = "the notebook's CNN (Conv32-Pool-Conv64-Pool-Dense64), Adam, batch 64, 10 epochs, "
                                 "20% validation split",
-                 .build = [](std::uint64_t seed) {
-                   Model m({28, 28, 1}, seed);
-                   m.add<Conv2D>(32, 3).add<ReLU>().add<MaxPooling2D>(2);
-                   m.add<Conv2D>(64, 3).add<ReLU>().add<MaxPooling2D>(2);
-                   m.add<Flatten>().add<Dense>(64).add<ReLU>().add<Dense>(10).add<Softmax>();
-                   return m;
-                 },
+                 .build =
+                     [](std::uint64_t seed) {
+                       Model m({28, 28, 1}, seed);
+                       m.add<Conv2D>(32, 3).add<ReLU>().add<MaxPooling2D>(2);
+                       m.add<Conv2D>(64, 3).add<ReLU>().add<MaxPooling2D>(2);
+                       m.add<Flatten>().add<Dense>(64).add<ReLU>().add<Dense>(10).add<Softmax>();
+                       return m;
+                     },
                  .validation_split = 0.2,
                  .threads = 0});
 
@@ -181,27 +184,32 @@ inline std::vector<Recipe> recipes() {
   // Each block is Conv → MaxPool → BN → ReLU: pooling before the element-wise layers gives
   // them a quarter of the values to touch. (Pooling then ReLU is exactly ReLU then pooling, as
   // max and max(0, ·) commute; BN after pooling normalises the pooled values instead.)
-  all.push_back({.name = "cnn-best",
-                 .description = "Conv32(same)-Pool-BN-ReLU, Conv64-Pool-BN-ReLU-Drop0.25, Dense256-BN-ReLU-Drop0.4; "
-                                "Adam + cosine decay from 2e-3, shift ±1/flip augmentation, batch 64, 25 epochs",
-                 .build = [](std::uint64_t seed) {
-                   Model m({28, 28, 1}, seed);
-                   m.add<Conv2D>(32, 3, {.padding = Padding::same})
-                       .add<MaxPooling2D>(2).add<BatchNormalization>().add<ReLU>();
-                   m.add<Conv2D>(64, 3).add<MaxPooling2D>(2).add<BatchNormalization>().add<ReLU>().add<Dropout>(0.25);
-                   m.add<Flatten>().add<Dense>(256).add<BatchNormalization>().add<ReLU>().add<Dropout>(0.4);
-                   m.add<Dense>(10).add<Softmax>();
-                   return m;
-                 },
-                 .epochs = 25,
-                 .batch_size = 64,
-                 .validate_on_test = true,
-                 .threads = 0,
-                 .customize = [](FitOptions<float>& fit, int epochs) {
-                   fit.callbacks.push_back(std::make_shared<LearningRateScheduler<float>>(cosine_decay(2e-3, epochs)));
-                   fit.augment = data::RandomShiftAndFlip{.image_shape = {28, 28, 1}, .max_shift = 1,
-                                                          .horizontal_flip = true};
-                 }});
+  all.push_back(
+      {.name = "cnn-best",
+       .description = "Conv32(same)-Pool-BN-ReLU, Conv64-Pool-BN-ReLU-Drop0.25, Dense256-BN-ReLU-Drop0.4; "
+                      "Adam + cosine decay from 2e-3, shift ±1/flip augmentation, batch 64, 25 epochs",
+       .build =
+           [](std::uint64_t seed) {
+             Model m({28, 28, 1}, seed);
+             m.add<Conv2D>(32, 3, {.padding = Padding::same})
+                 .add<MaxPooling2D>(2)
+                 .add<BatchNormalization>()
+                 .add<ReLU>();
+             m.add<Conv2D>(64, 3).add<MaxPooling2D>(2).add<BatchNormalization>().add<ReLU>().add<Dropout>(0.25);
+             m.add<Flatten>().add<Dense>(256).add<BatchNormalization>().add<ReLU>().add<Dropout>(0.4);
+             m.add<Dense>(10).add<Softmax>();
+             return m;
+           },
+       .epochs = 25,
+       .batch_size = 64,
+       .validate_on_test = true,
+       .threads = 0,
+       .customize =
+           [](FitOptions<float>& fit, int epochs) {
+             fit.callbacks.push_back(std::make_shared<LearningRateScheduler<float>>(cosine_decay(2e-3, epochs)));
+             fit.augment =
+                 data::RandomShiftAndFlip{.image_shape = {28, 28, 1}, .max_shift = 1, .horizontal_flip = true};
+           }});
   return all;
 }
 

@@ -22,9 +22,12 @@ enum class Initializer { glorot_uniform, he_uniform, zeros };
 
 inline std::string to_string(Initializer init) {
   switch (init) {
-    case Initializer::glorot_uniform: return "glorot_uniform";
-    case Initializer::he_uniform: return "he_uniform";
-    case Initializer::zeros: return "zeros";
+    case Initializer::glorot_uniform:
+      return "glorot_uniform";
+    case Initializer::he_uniform:
+      return "he_uniform";
+    case Initializer::zeros:
+      return "zeros";
   }
   return "?";
 }

@@ -46,11 +46,11 @@ inline Index checked_product(Index a, Index b, const std::string& what) {
 
 template <typename T>
 struct Parameter {
-  std::string name;                  // "kernel", "bias", "gamma", "moving_mean", ...
+  std::string name;  // "kernel", "bias", "gamma", "moving_mean", ...
   Matrix<T>* value = nullptr;
-  Matrix<T>* gradient = nullptr;     // nullptr: not trainable
-  Regularizer regularizer{};         // kernel_regularizer; inactive by default
-  TensorLayout layout{};             // empty: [n] for a column, [rows, cols] for any other matrix
+  Matrix<T>* gradient = nullptr;  // nullptr: not trainable
+  Regularizer regularizer{};      // kernel_regularizer; inactive by default
+  TensorLayout layout{};          // empty: [n] for a column, [rows, cols] for any other matrix
 
   bool trainable() const { return gradient != nullptr; }
 

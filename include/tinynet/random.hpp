@@ -53,8 +53,8 @@ class Random {
 
   Index integer(Index low, Index high) {
     if (high < low)
-      throw std::invalid_argument("Random::integer: empty range [" + std::to_string(low) + ", " +
-                                  std::to_string(high) + "]");
+      throw std::invalid_argument("Random::integer: empty range [" + std::to_string(low) + ", " + std::to_string(high) +
+                                  "]");
     return low + static_cast<Index>(below(static_cast<std::uint64_t>(high - low) + 1));
   }
 
@@ -62,8 +62,7 @@ class Random {
 
   template <typename V>
   void shuffle(std::vector<V>& values) {
-    for (std::size_t i = values.size(); i-- > 1;)
-      std::swap(values[i], values[static_cast<std::size_t>(below(i + 1))]);
+    for (std::size_t i = values.size(); i-- > 1;) std::swap(values[i], values[static_cast<std::size_t>(below(i + 1))]);
   }
 
  private:

@@ -46,13 +46,17 @@ int main(int argc, char** argv) {
   data::RandomShiftAndFlip{.image_shape = {8, 8, 1}, .max_shift = 2, .horizontal_flip = true}(augmented, random);
   draws.matrix(augmented);
 
-  for (const auto& fold : kfold_indices(37, {.folds = 4, .seed = 3})) draws.bytes(fold.data(), fold.size() * sizeof(Index));
+  for (const auto& fold : kfold_indices(37, {.folds = 4, .seed = 3}))
+    draws.bytes(fold.data(), fold.size() * sizeof(Index));
 
   std::vector<int> labels(12);
   for (std::size_t n = 0; n < labels.size(); ++n) labels[n] = static_cast<int>(n % 3);
   model.compile(SGD{.learning_rate = 0.1}, SparseCategoricalCrossentropy{});
   model.fit(images, labels,
-            {.epochs = 3, .batch_size = 4, .seed = 9, .verbose = 0,
+            {.epochs = 3,
+             .batch_size = 4,
+             .seed = 9,
+             .verbose = 0,
              .augment = data::RandomShiftAndFlip{.image_shape = {8, 8, 1}, .max_shift = 1}});
   for (const Parameter<double>& p : model.parameters()) trained.matrix(*p.value);
 

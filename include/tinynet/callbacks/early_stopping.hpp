@@ -37,14 +37,14 @@ namespace tinynet {
 
 struct EarlyStoppingOptions {  // in Keras's argument order
   std::string monitor = "val_loss";
-  double min_delta = 0;                  // an improvement must exceed this
-  int patience = 0;                      // epochs without improvement before stopping
-  int verbose = 0;                       // 1: print when stopping and restoring
+  double min_delta = 0;  // an improvement must exceed this
+  int patience = 0;      // epochs without improvement before stopping
+  int verbose = 0;       // 1: print when stopping and restoring
   MonitorMode mode = MonitorMode::automatic;
-  std::optional<double> baseline{};      // the value to beat for `wait` to reset
+  std::optional<double> baseline{};  // the value to beat for `wait` to reset
   bool restore_best_weights = false;
-  int start_from_epoch = 0;              // epochs of warm-up that are not monitored
-  std::ostream* out = &std::cout;        // where verbose messages go
+  int start_from_epoch = 0;        // epochs of warm-up that are not monitored
+  std::ostream* out = &std::cout;  // where verbose messages go
 };
 
 template <typename T>
@@ -135,7 +135,7 @@ class EarlyStopping : public Callback<T> {
   int wait_ = 0;
   int stopped_epoch_ = 0;
   int best_epoch_ = 0;
-  int best_weights_epoch_ = 0;          // the epoch the snapshot was taken at
+  int best_weights_epoch_ = 0;  // the epoch the snapshot was taken at
   double best_ = 0;
   std::vector<Matrix<T>> best_weights_;  // one per model parameter, in Sequential::parameters() order
 };

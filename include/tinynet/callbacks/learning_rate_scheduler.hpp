@@ -42,7 +42,7 @@ class LearningRateScheduler : public Callback<T> {
 
   void on_epoch_begin(int epoch, Sequential<T>& model) override {
     double& lr = model.optimizer().learning_rate;
-    const double next = schedule_(epoch - 1, lr);   // fit counts epochs from 1, Keras from 0
+    const double next = schedule_(epoch - 1, lr);  // fit counts epochs from 1, Keras from 0
     if (!std::isfinite(next) || next < 0)
       throw std::invalid_argument("LearningRateScheduler: the schedule returned " + std::to_string(next) +
                                   " for epoch index " + std::to_string(epoch - 1) +

@@ -39,14 +39,14 @@
 namespace tinynet {
 
 struct ModelCheckpointOptions {  // in Keras's argument order
-  std::string path;                           // may contain {epoch} or {epoch:02d}
+  std::string path;              // may contain {epoch} or {epoch:02d}
   std::string monitor = "val_loss";
-  int verbose = 0;                            // 1: print a line whenever a file is saved
+  int verbose = 0;  // 1: print a line whenever a file is saved
   bool save_best_only = false;
   MonitorMode mode = MonitorMode::automatic;
-  bool include_optimizer = false;             // save the optimizer's state as well (to resume)
+  bool include_optimizer = false;                   // save the optimizer's state as well (to resume)
   std::optional<double> initial_value_threshold{};  // the value the first save must beat
-  std::ostream* out = &std::cout;             // where verbose messages go
+  std::ostream* out = &std::cout;                   // where verbose messages go
 };
 
 namespace detail {
@@ -119,8 +119,9 @@ class ModelCheckpoint : public Callback<T> {
     } else if (options_.verbose > 0 && options_.out) {
       *options_.out << "Epoch " << log.epoch << ": saving model to " << path << "\n";
     }
-    io::save_model(model, path, {.include_optimizer = options_.include_optimizer,
-                             .metadata = {{"epoch", std::to_string(log.epoch)}}});
+    io::save_model(
+        model, path,
+        {.include_optimizer = options_.include_optimizer, .metadata = {{"epoch", std::to_string(log.epoch)}}});
     last_path_ = path;
     ++saves_;
   }

@@ -27,9 +27,9 @@ namespace tinynet {
 
 struct ReduceLROnPlateauOptions {  // in Keras's argument order
   std::string monitor = "val_loss";
-  double factor = 0.1;             // lr ← lr · factor
-  int patience = 10;               // epochs without improvement before reducing
-  int verbose = 0;                 // 1: print every reduction
+  double factor = 0.1;  // lr ← lr · factor
+  int patience = 10;    // epochs without improvement before reducing
+  int verbose = 0;      // 1: print every reduction
   MonitorMode mode = MonitorMode::automatic;
   double min_delta = 1e-4;         // an improvement must exceed this
   int cooldown = 0;                // epochs to wait after a reduction before counting again

@@ -31,8 +31,8 @@ class TerminateOnNaN : public Callback<T> {
   }
 
   bool terminated() const { return epoch_ > 0; }
-  int epoch() const { return epoch_; }   // 1-based epoch of the invalid loss; 0: none
-  Index step() const { return step_; }   // 1-based batch within that epoch
+  int epoch() const { return epoch_; }  // 1-based epoch of the invalid loss; 0: none
+  Index step() const { return step_; }  // 1-based batch within that epoch
 
  private:
   std::ostream* out_;

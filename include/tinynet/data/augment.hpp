@@ -46,13 +46,14 @@ struct RandomShiftAndFlip {
       throw std::invalid_argument("RandomShiftAndFlip: image_shape must be (height, width, channels), got " +
                                   image_shape.to_string());
     if (max_shift < 0 || max_shift > (Index{1} << 31))
-      throw std::invalid_argument("RandomShiftAndFlip: max_shift must be in [0, 2^31], got " + std::to_string(max_shift));
+      throw std::invalid_argument("RandomShiftAndFlip: max_shift must be in [0, 2^31], got " +
+                                  std::to_string(max_shift));
     if (batch.rows() != image_shape.size())
       throw std::invalid_argument("RandomShiftAndFlip: the batch has " + std::to_string(batch.rows()) +
                                   " values per sample but image_shape " + image_shape.to_string() + " has " +
                                   std::to_string(image_shape.size()));
     const Index H = image_shape[0], W = image_shape[1], C = image_shape[2];
-    std::vector<T> source(static_cast<std::size_t>(batch.rows()));   // the image before augmentation
+    std::vector<T> source(static_cast<std::size_t>(batch.rows()));  // the image before augmentation
     for (Index n = 0; n < batch.cols(); ++n) {
       const Index dy = random.integer(-max_shift, max_shift), dx = random.integer(-max_shift, max_shift);
       const bool flip = horizontal_flip && random.bernoulli(0.5);

@@ -34,9 +34,9 @@ class IdxError : public std::runtime_error {
 // The contents of one IDX file: its dimensions and its values as raw bytes.
 struct IdxArray {
   std::string path;
-  std::uint8_t type = 0x08;          // 0x08 = unsigned byte, the only type read
-  std::vector<std::size_t> dims;     // e.g. {60000, 28, 28}
-  std::vector<std::uint8_t> data;    // product(dims) values, row-major
+  std::uint8_t type = 0x08;        // 0x08 = unsigned byte, the only type read
+  std::vector<std::size_t> dims;   // e.g. {60000, 28, 28}
+  std::vector<std::uint8_t> data;  // product(dims) values, row-major
 
   // Where the values start, in uncompressed bytes: the 4-byte magic plus 4 bytes per dim.
   std::size_t data_offset() const { return 4 + 4 * dims.size(); }
@@ -46,13 +46,20 @@ namespace detail {
 
 inline std::string idx_type_name(std::uint8_t type) {
   switch (type) {
-    case 0x08: return "unsigned byte";
-    case 0x09: return "signed byte";
-    case 0x0B: return "int16";
-    case 0x0C: return "int32";
-    case 0x0D: return "float32";
-    case 0x0E: return "float64";
-    default: return "unknown type";
+    case 0x08:
+      return "unsigned byte";
+    case 0x09:
+      return "signed byte";
+    case 0x0B:
+      return "int16";
+    case 0x0C:
+      return "int32";
+    case 0x0D:
+      return "float32";
+    case 0x0E:
+      return "float64";
+    default:
+      return "unknown type";
   }
 }
 
@@ -77,8 +84,7 @@ class GzReader {
  public:
   explicit GzReader(const std::string& path) : path_(path) {
     std::error_code ec;
-    if (!std::filesystem::exists(path, ec))
-      throw IdxError(idx_where(path) + ": cannot open: no such file");
+    if (!std::filesystem::exists(path, ec)) throw IdxError(idx_where(path) + ": cannot open: no such file");
     if (std::filesystem::is_directory(path, ec))
       throw IdxError(idx_where(path) + ": cannot open: it is a directory, expected a file");
     file_ = gzopen(path.c_str(), "rb");
@@ -122,9 +128,8 @@ class GzReader {
   [[noreturn]] void throw_zlib_error(std::size_t offset) {
     int errnum = Z_OK;
     const char* msg = gzerror(file_, &errnum);
-    throw IdxError(idx_where(path_) + ": corrupt or unreadable data at byte offset " +
-                   std::to_string(offset) + offset_note() + ": " +
-                   (errnum == Z_ERRNO ? "read error" : std::string(msg ? msg : "zlib error")));
+    throw IdxError(idx_where(path_) + ": corrupt or unreadable data at byte offset " + std::to_string(offset) +
+                   offset_note() + ": " + (errnum == Z_ERRNO ? "read error" : std::string(msg ? msg : "zlib error")));
   }
 
   std::string path_;
@@ -133,8 +138,7 @@ class GzReader {
 };
 
 inline std::size_t read_be_u32(const std::uint8_t* p) {
-  return (std::size_t{p[0]} << 24) | (std::size_t{p[1]} << 16) | (std::size_t{p[2]} << 8) |
-         std::size_t{p[3]};
+  return (std::size_t{p[0]} << 24) | (std::size_t{p[1]} << 16) | (std::size_t{p[2]} << 8) | std::size_t{p[3]};
 }
 
 }  // namespace detail
@@ -151,32 +155,35 @@ inline IdxArray read_idx(const std::string& path) {
   std::array<std::uint8_t, 4> magic{};
   const std::size_t got_magic = in.read(magic.data(), 4);
   if (got_magic < 4)
-    throw IdxError(idx_where(path) + ": file ends at byte offset " + std::to_string(got_magic) +
-                   in.offset_note() + " inside the magic number: expected 4 bytes, got " +
-                   std::to_string(got_magic));
+    throw IdxError(idx_where(path) + ": file ends at byte offset " + std::to_string(got_magic) + in.offset_note() +
+                   " inside the magic number: expected 4 bytes, got " + std::to_string(got_magic));
   if (magic[0] != 0 || magic[1] != 0)
-    throw IdxError(idx_where(path) + ": wrong magic number at byte offset 0: expected 0x00 0x00 "
-                   "TYPE NDIMS, got " + detail::hex_byte(magic[0]) + " " + detail::hex_byte(magic[1]) +
-                   " " + detail::hex_byte(magic[2]) + " " + detail::hex_byte(magic[3]) +
-                   " (not an IDX file)");
+    throw IdxError(idx_where(path) +
+                   ": wrong magic number at byte offset 0: expected 0x00 0x00 "
+                   "TYPE NDIMS, got " +
+                   detail::hex_byte(magic[0]) + " " + detail::hex_byte(magic[1]) + " " + detail::hex_byte(magic[2]) +
+                   " " + detail::hex_byte(magic[3]) + " (not an IDX file)");
   out.type = magic[2];
   if (out.type != 0x08)
-    throw IdxError(idx_where(path) + ": unsupported data type at byte offset 2: expected 0x08 "
-                   "(unsigned byte), got " + detail::hex_byte(out.type) + " (" +
-                   detail::idx_type_name(out.type) + "); only unsigned byte IDX files are supported");
+    throw IdxError(idx_where(path) +
+                   ": unsupported data type at byte offset 2: expected 0x08 "
+                   "(unsigned byte), got " +
+                   detail::hex_byte(out.type) + " (" + detail::idx_type_name(out.type) +
+                   "); only unsigned byte IDX files are supported");
   const std::size_t ndims = magic[3];
   if (ndims == 0)
-    throw IdxError(idx_where(path) + ": bad dimension count at byte offset 3: expected at least 1, "
+    throw IdxError(idx_where(path) +
+                   ": bad dimension count at byte offset 3: expected at least 1, "
                    "got 0");
 
   // Dimensions: NDIMS big-endian uint32.
   std::vector<std::uint8_t> header(4 * ndims);
   const std::size_t got_header = in.read(header.data(), header.size());
   if (got_header < header.size())
-    throw IdxError(idx_where(path) + ": file ends at byte offset " + std::to_string(4 + got_header) +
-                   in.offset_note() + " inside the header: " + std::to_string(ndims) +
-                   " dimensions need " + std::to_string(4 + header.size()) + " header bytes, got " +
-                   std::to_string(4 + got_header) + in.short_read_note());
+    throw IdxError(idx_where(path) + ": file ends at byte offset " + std::to_string(4 + got_header) + in.offset_note() +
+                   " inside the header: " + std::to_string(ndims) + " dimensions need " +
+                   std::to_string(4 + header.size()) + " header bytes, got " + std::to_string(4 + got_header) +
+                   in.short_read_note());
   std::size_t expected = 1;
   for (std::size_t i = 0; i < ndims; ++i) {
     const std::size_t d = detail::read_be_u32(header.data() + 4 * i);
@@ -200,9 +207,8 @@ inline IdxArray read_idx(const std::string& path) {
     if (n < want) break;
   }
   if (got < expected)
-    throw IdxError(idx_where(path) + ": truncated: data ran out at byte offset " +
-                   std::to_string(offset + got) + in.offset_note() + ": dims " +
-                   detail::dims_string(out.dims) + " need " + std::to_string(expected) +
+    throw IdxError(idx_where(path) + ": truncated: data ran out at byte offset " + std::to_string(offset + got) +
+                   in.offset_note() + ": dims " + detail::dims_string(out.dims) + " need " + std::to_string(expected) +
                    " data bytes, got " + std::to_string(got) + in.short_read_note());
 
   // Nothing may follow the data. Reading on to the end also makes zlib check the gzip CRC.
@@ -210,11 +216,10 @@ inline IdxArray read_idx(const std::string& path) {
   std::size_t extra = 0;
   for (std::size_t n; (n = in.read(scratch.data(), scratch.size())) > 0;) extra += n;
   if (extra > 0)
-    throw IdxError(idx_where(path) + ": " + std::to_string(extra) +
-                   " trailing byte(s) after the data at byte offset " +
-                   std::to_string(offset + expected) + in.offset_note() + ": dims " +
-                   detail::dims_string(out.dims) + " imply " + std::to_string(offset + expected) +
-                   " bytes in total, got " + std::to_string(offset + expected + extra));
+    throw IdxError(idx_where(path) + ": " + std::to_string(extra) + " trailing byte(s) after the data at byte offset " +
+                   std::to_string(offset + expected) + in.offset_note() + ": dims " + detail::dims_string(out.dims) +
+                   " imply " + std::to_string(offset + expected) + " bytes in total, got " +
+                   std::to_string(offset + expected + extra));
   return out;
 }
 
@@ -224,14 +229,14 @@ inline IdxArray read_idx(const std::string& path) {
 template <typename T = float>
 Matrix<T> images_from_idx(const IdxArray& idx) {
   if (idx.dims.size() != 3)
-    throw IdxError(detail::idx_where(idx.path) + ": wrong dimension count at byte offset 3: "
+    throw IdxError(detail::idx_where(idx.path) +
+                   ": wrong dimension count at byte offset 3: "
                    "images need 3 dimensions (count x rows x cols), got " +
                    std::to_string(idx.dims.size()) + " (" + detail::dims_string(idx.dims) + ")");
   const auto n = static_cast<Index>(idx.dims[0]);
   const auto pixels = static_cast<Index>(idx.dims[1] * idx.dims[2]);
   // The file's byte order (image, row, col) is exactly a column-major (rows·cols × N) matrix.
-  const Eigen::Map<const Eigen::Matrix<std::uint8_t, Eigen::Dynamic, Eigen::Dynamic>> raw(
-      idx.data.data(), pixels, n);
+  const Eigen::Map<const Eigen::Matrix<std::uint8_t, Eigen::Dynamic, Eigen::Dynamic>> raw(idx.data.data(), pixels, n);
   Matrix<T> x = raw.template cast<T>() / T(255);
   return x;
 }
@@ -239,19 +244,18 @@ Matrix<T> images_from_idx(const IdxArray& idx) {
 // Labels from a 1-d IDX array, each checked to lie in [0, num_classes).
 inline std::vector<int> labels_from_idx(const IdxArray& idx, int num_classes = 10) {
   if (num_classes < 1)
-    throw std::invalid_argument("labels_from_idx: num_classes must be at least 1, got " +
-                                std::to_string(num_classes));
+    throw std::invalid_argument("labels_from_idx: num_classes must be at least 1, got " + std::to_string(num_classes));
   if (idx.dims.size() != 1)
-    throw IdxError(detail::idx_where(idx.path) + ": wrong dimension count at byte offset 3: "
-                   "labels need 1 dimension (count), got " + std::to_string(idx.dims.size()) +
-                   " (" + detail::dims_string(idx.dims) + ")");
+    throw IdxError(detail::idx_where(idx.path) +
+                   ": wrong dimension count at byte offset 3: "
+                   "labels need 1 dimension (count), got " +
+                   std::to_string(idx.dims.size()) + " (" + detail::dims_string(idx.dims) + ")");
   std::vector<int> labels(idx.data.begin(), idx.data.end());
   for (std::size_t i = 0; i < labels.size(); ++i)
     if (labels[i] >= num_classes)
-      throw IdxError(detail::idx_where(idx.path) + ": label out of range at index " +
-                     std::to_string(i) + " (byte offset " + std::to_string(idx.data_offset() + i) +
-                     "): expected a class in [0, " + std::to_string(num_classes) + "), got " +
-                     std::to_string(labels[i]));
+      throw IdxError(detail::idx_where(idx.path) + ": label out of range at index " + std::to_string(i) +
+                     " (byte offset " + std::to_string(idx.data_offset() + i) + "): expected a class in [0, " +
+                     std::to_string(num_classes) + "), got " + std::to_string(labels[i]));
   return labels;
 }
 

@@ -30,9 +30,9 @@ class DatasetError : public std::runtime_error {
 };
 
 struct LabeledImages {
-  Matrix<float> images;           // (H·W·C × N), values in [0, 1]
-  std::vector<int> labels;        // N class indices
-  Shape image_shape{28, 28, 1};   // H, W, C of one image
+  Matrix<float> images;          // (H·W·C × N), values in [0, 1]
+  std::vector<int> labels;       // N class indices
+  Shape image_shape{28, 28, 1};  // H, W, C of one image
 };
 
 struct FashionMnist {
@@ -40,9 +40,8 @@ struct FashionMnist {
 };
 
 inline const std::array<std::string_view, 10>& fashion_mnist_class_names() {
-  static constexpr std::array<std::string_view, 10> names{
-      "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-      "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
+  static constexpr std::array<std::string_view, 10> names{"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                                                          "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
   return names;
 }
 
@@ -64,7 +63,8 @@ inline ResolvedDir resolve_fashion_mnist_dir_with_source(const std::string& dir)
 
 inline std::string how_to_get_fashion_mnist() {
   return "Get the data with `sudo apt-get install dataset-fashion-mnist` on Debian/Ubuntu "
-         "(installs to " + std::string(fashion_mnist_default_dir) +
+         "(installs to " +
+         std::string(fashion_mnist_default_dir) +
          "), or elsewhere with `scripts/download-fashion-mnist.sh DIR`; then pass DIR to "
          "load_fashion_mnist() or set TINYNET_DATA=DIR.";
 }
@@ -82,21 +82,19 @@ inline std::string find_idx_file(const std::filesystem::path& dir, const std::st
   return "";
 }
 
-inline LabeledImages load_fashion_mnist_split(const std::string& images_path,
-                                              const std::string& labels_path) {
+inline LabeledImages load_fashion_mnist_split(const std::string& images_path, const std::string& labels_path) {
   const data::IdxArray images = data::read_idx(images_path);
   const data::IdxArray labels = data::read_idx(labels_path);
   LabeledImages out;
   out.images = data::images_from_idx<float>(images);  // checks 3 dims
   out.labels = data::labels_from_idx(labels, 10);     // checks 1 dim and every label
   if (images.dims[1] != 28 || images.dims[2] != 28)
-    throw DatasetError("Fashion-MNIST: images in '" + images_path + "' are " +
-                       std::to_string(images.dims[1]) + "x" + std::to_string(images.dims[2]) +
-                       " pixels: expected 28x28");
+    throw DatasetError("Fashion-MNIST: images in '" + images_path + "' are " + std::to_string(images.dims[1]) + "x" +
+                       std::to_string(images.dims[2]) + " pixels: expected 28x28");
   if (images.dims[0] != labels.dims[0])
-    throw DatasetError("Fashion-MNIST: image and label counts differ: '" + images_path +
-                       "' holds " + std::to_string(images.dims[0]) + " images but '" +
-                       labels_path + "' holds " + std::to_string(labels.dims[0]) + " labels");
+    throw DatasetError("Fashion-MNIST: image and label counts differ: '" + images_path + "' holds " +
+                       std::to_string(images.dims[0]) + " images but '" + labels_path + "' holds " +
+                       std::to_string(labels.dims[0]) + " labels");
   return out;
 }
 
@@ -116,8 +114,7 @@ inline FashionMnist load_fashion_mnist(const std::string& dir = "") {
   std::error_code ec;
   if (!std::filesystem::is_directory(root, ec))
     throw DatasetError("Fashion-MNIST: directory '" + where.path + "' (chosen by " + where.source +
-                       ") does not exist or is not a directory. " +
-                       detail::how_to_get_fashion_mnist());
+                       ") does not exist or is not a directory. " + detail::how_to_get_fashion_mnist());
 
   std::vector<std::string> tried;
   const std::string train_images = detail::find_idx_file(root, "train-images-idx3-ubyte", tried);
@@ -125,8 +122,8 @@ inline FashionMnist load_fashion_mnist(const std::string& dir = "") {
   const std::string test_images = detail::find_idx_file(root, "t10k-images-idx3-ubyte", tried);
   const std::string test_labels = detail::find_idx_file(root, "t10k-labels-idx1-ubyte", tried);
   if (!tried.empty()) {
-    std::string msg = "Fashion-MNIST: files missing in '" + where.path + "' (chosen by " +
-                      where.source + "); looked for:";
+    std::string msg =
+        "Fashion-MNIST: files missing in '" + where.path + "' (chosen by " + where.source + "); looked for:";
     for (const std::string& p : tried) msg += "\n  " + p;
     throw DatasetError(msg + "\n" + detail::how_to_get_fashion_mnist());
   }

@@ -44,7 +44,7 @@ class ScopedFlushDenormals {
 
   ~ScopedFlushDenormals() {
 #if defined(__SSE2__)
-    on_every_thread([this](std::size_t thread) {   // the old modes, keeping the status flags raised since
+    on_every_thread([this](std::size_t thread) {  // the old modes, keeping the status flags raised since
       _mm_setcsr((_mm_getcsr() & status_flags) | (saved_[thread] & ~status_flags));
     });
 #endif
@@ -62,7 +62,7 @@ class ScopedFlushDenormals {
   template <typename F>
   void on_every_thread(F f) {
 #if defined(_OPENMP)
-#pragma omp parallel num_threads(static_cast<int>(saved_.size()))
+#pragma omp parallel num_threads(static_cast <int>(saved_.size()))
     f(static_cast<std::size_t>(omp_get_thread_num()));
 #else
     f(0);

@@ -78,7 +78,8 @@ inline void check_writable(const std::string& path, const std::string& what = "f
   namespace fs = std::filesystem;
   const fs::path target(path);
   std::error_code ec;
-  if (fs::is_directory(target, ec)) throw FileError("cannot write " + what + " '" + path + "': it is a directory", path);
+  if (fs::is_directory(target, ec))
+    throw FileError("cannot write " + what + " '" + path + "': it is a directory", path);
   const fs::path directory = target.has_parent_path() ? target.parent_path() : fs::path(".");
   if (!fs::is_directory(directory, ec))
     throw FileError("cannot write " + what + " '" + path + "': directory '" + directory.string() + "' does not exist",
@@ -86,8 +87,9 @@ inline void check_writable(const std::string& path, const std::string& what = "f
   const fs::path probe = target.string() + ".tmp-check";
   {
     std::ofstream out(probe, std::ios::binary | std::ios::out | std::ios::trunc);
-    if (!out) throw FileError("cannot write " + what + " '" + path + "': cannot create files in '" +
-                              directory.string() + "'", path);
+    if (!out)
+      throw FileError("cannot write " + what + " '" + path + "': cannot create files in '" + directory.string() + "'",
+                      path);
   }
   fs::remove(probe, ec);
 }

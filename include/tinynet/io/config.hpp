@@ -77,15 +77,15 @@ class ConfigReader {
     used_.insert(key);
     const nlohmann::json& v = object_.at(key);
     if (!v.is_array() || v.empty() || v.size() > max_size)
-      throw fail("'" + key + "' is " + detail::describe(v) + ", expected an array of 1 to " +
-                 std::to_string(max_size) + " elements");
+      throw fail("'" + key + "' is " + detail::describe(v) + ", expected an array of 1 to " + std::to_string(max_size) +
+                 " elements");
     return v;
   }
 
   // Element `i` of the array under `key`, as an integer in [low, high].
   Index integer_element(const std::string& key, const nlohmann::json& v, std::size_t i, Index low, Index high) const {
-    const bool integer = v.is_number_integer() && !(v.is_number_unsigned() && v.get<std::uint64_t>() >
-                                                                                static_cast<std::uint64_t>(high));
+    const bool integer =
+        v.is_number_integer() && !(v.is_number_unsigned() && v.get<std::uint64_t>() > static_cast<std::uint64_t>(high));
     if (!integer || v.get<Index>() < low || v.get<Index>() > high)
       throw fail("'" + key + "'[" + std::to_string(i) + "] is " + detail::describe(v) + ", expected an integer in [" +
                  std::to_string(low) + ", " + std::to_string(high) + "]");
@@ -115,8 +115,9 @@ class ConfigReader {
 
   void read(const std::string& key, const nlohmann::json& v, Index& out) {
     used_.insert(key);
-    expect(v.is_number_integer() && !(v.is_number_unsigned() && v.get<std::uint64_t>() >
-                                                                     static_cast<std::uint64_t>(std::numeric_limits<Index>::max())),
+    expect(v.is_number_integer() &&
+               !(v.is_number_unsigned() &&
+                 v.get<std::uint64_t>() > static_cast<std::uint64_t>(std::numeric_limits<Index>::max())),
            key, v, "an integer");
     out = v.get<Index>();
   }

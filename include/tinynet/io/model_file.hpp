@@ -120,8 +120,8 @@ void save_model(const Sequential<T>& model, const std::string& path, const SaveO
     if (type.empty())
       throw std::invalid_argument("save_model: layer " + std::to_string(i + 1) + " (" + layer.type() +
                                   ") is of a type that is not registered; call tinynet::io::register_layer<" +
-                                  layer.type() + ">(\"" + layer.type() + "\") first (registered: " +
-                                  types.layer_names() + ")");
+                                  layer.type() + ">(\"" + layer.type() +
+                                  "\") first (registered: " + types.layer_names() + ")");
     ConfigWriter config;
     types.layer<T>(type)->save(layer, config);
     layers.push_back({{"type", type}, {"config", config.json()}});
@@ -217,7 +217,8 @@ Sequential<T> load_model(const std::string& path, const LoadOptions& options = {
   const std::string reads =
       "this tinynet (" + std::string(version) + ") reads format_version 1 to " + std::to_string(model_format_version);
   int format_version = 0;
-  const auto [end, error] = std::from_chars(version_text.data(), version_text.data() + version_text.size(), format_version);
+  const auto [end, error] =
+      std::from_chars(version_text.data(), version_text.data() + version_text.size(), format_version);
   if (error != std::errc{} || end != version_text.data() + version_text.size() || format_version < 1)
     throw fail("format_version " + detail::describe(version_text) + " is not a version number; " + reads);
   if (format_version > model_format_version)
@@ -292,14 +293,13 @@ Sequential<T> load_model(const std::string& path, const LoadOptions& options = {
 
   // 3. Every parameter: present, of the file's dtype, of the shape its layout gives.
   std::set<std::string> expected;
-  auto read_tensor = [&](const std::string& name, const std::string& owner, const Parameter<T>& p,
-                         Matrix<T>& value) {
+  auto read_tensor = [&](const std::string& name, const std::string& owner, const Parameter<T>& p, Matrix<T>& value) {
     expected.insert(name);
     const TensorRecord* record = file.find(name);
     if (!record) throw fail("missing tensor '" + name + "' (" + owner + ")");
     if (record->dtype != dtype)
-      throw fail("tensor '" + name + "' has dtype " + record->dtype + ", expected " + dtype + " (the file's scalar is " +
-                 scalar + ")");
+      throw fail("tensor '" + name + "' has dtype " + record->dtype + ", expected " + dtype +
+                 " (the file's scalar is " + scalar + ")");
     const TensorLayout layout = p.tensor_layout();
     if (record->shape != std::vector<std::int64_t>(layout.shape.begin(), layout.shape.end()))
       throw fail("tensor '" + name + "' has shape " + detail::shape_string(record->shape) + ", expected " +

@@ -118,8 +118,10 @@ class Registry {
     Codec<double> f64;
     template <typename T>
     const Codec<T>& codec() const {
-      if constexpr (std::is_same_v<T, float>) return f32;
-      else return f64;
+      if constexpr (std::is_same_v<T, float>)
+        return f32;
+      else
+        return f64;
     }
   };
   using LayerEntry = Entry<LayerCodec>;
@@ -127,11 +129,10 @@ class Registry {
 
   template <template <typename> class L, typename T>
   static LayerCodec<T> layer_codec() {
-    return {[](const Layer<T>& layer) { return typeid(layer) == typeid(L<T>); },
-            [](const Layer<T>& layer, ConfigWriter& out) {
-              LayerConfig<L>::save(dynamic_cast<const L<T>&>(layer), out);
-            },
-            [](ConfigReader& in) -> std::unique_ptr<Layer<T>> { return LayerConfig<L>::template load<T>(in); }};
+    return {
+        [](const Layer<T>& layer) { return typeid(layer) == typeid(L<T>); },
+        [](const Layer<T>& layer, ConfigWriter& out) { LayerConfig<L>::save(dynamic_cast<const L<T>&>(layer), out); },
+        [](ConfigReader& in) -> std::unique_ptr<Layer<T>> { return LayerConfig<L>::template load<T>(in); }};
   }
 
   template <typename Rule, typename T>

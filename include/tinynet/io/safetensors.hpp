@@ -86,8 +86,7 @@ struct TensorRecord {
 
 // Bytes per value of a safetensors dtype, or 0 if the dtype is not one of the standard ones.
 inline std::size_t dtype_size(std::string_view dtype) {
-  if (dtype == "BOOL" || dtype == "U8" || dtype == "I8" || dtype == "F8_E5M2" || dtype == "F8_E4M3")
-    return 1;
+  if (dtype == "BOOL" || dtype == "U8" || dtype == "I8" || dtype == "F8_E5M2" || dtype == "F8_E4M3") return 1;
   if (dtype == "I16" || dtype == "U16" || dtype == "F16" || dtype == "BF16") return 2;
   if (dtype == "I32" || dtype == "U32" || dtype == "F32") return 4;
   if (dtype == "I64" || dtype == "U64" || dtype == "F64") return 8;
@@ -97,17 +96,28 @@ inline std::size_t dtype_size(std::string_view dtype) {
 // The dtype that stores a C++ value type exactly.
 template <typename T>
 constexpr std::string_view dtype_of() {
-  if constexpr (std::is_same_v<T, float>) return "F32";
-  else if constexpr (std::is_same_v<T, double>) return "F64";
-  else if constexpr (std::is_same_v<T, std::int8_t>) return "I8";
-  else if constexpr (std::is_same_v<T, std::uint8_t>) return "U8";
-  else if constexpr (std::is_same_v<T, std::int16_t>) return "I16";
-  else if constexpr (std::is_same_v<T, std::uint16_t>) return "U16";
-  else if constexpr (std::is_same_v<T, std::int32_t>) return "I32";
-  else if constexpr (std::is_same_v<T, std::uint32_t>) return "U32";
-  else if constexpr (std::is_same_v<T, std::int64_t>) return "I64";
-  else if constexpr (std::is_same_v<T, std::uint64_t>) return "U64";
-  else static_assert(sizeof(T) == 0, "no safetensors dtype for this type");
+  if constexpr (std::is_same_v<T, float>)
+    return "F32";
+  else if constexpr (std::is_same_v<T, double>)
+    return "F64";
+  else if constexpr (std::is_same_v<T, std::int8_t>)
+    return "I8";
+  else if constexpr (std::is_same_v<T, std::uint8_t>)
+    return "U8";
+  else if constexpr (std::is_same_v<T, std::int16_t>)
+    return "I16";
+  else if constexpr (std::is_same_v<T, std::uint16_t>)
+    return "U16";
+  else if constexpr (std::is_same_v<T, std::int32_t>)
+    return "I32";
+  else if constexpr (std::is_same_v<T, std::uint32_t>)
+    return "U32";
+  else if constexpr (std::is_same_v<T, std::int64_t>)
+    return "I64";
+  else if constexpr (std::is_same_v<T, std::uint64_t>)
+    return "U64";
+  else
+    static_assert(sizeof(T) == 0, "no safetensors dtype for this type");
 }
 
 namespace detail {
@@ -173,12 +183,14 @@ void decode(const TensorRecord& r, Put put) {
     for (std::size_t i = 0; i < n; ++i)
       put(static_cast<std::int64_t>(i), static_cast<T>(load_le<Src>(r.data.data() + i * sizeof(Src))));
   };
-  if (r.dtype == dtype_of<T>()) read_as.template operator()<T>();
-  else if (std::floating_point<T> && r.dtype == "F32") read_as.template operator()<float>();
-  else if (std::floating_point<T> && r.dtype == "F64") read_as.template operator()<double>();
+  if (r.dtype == dtype_of<T>())
+    read_as.template operator()<T>();
+  else if (std::floating_point<T> && r.dtype == "F32")
+    read_as.template operator()<float>();
+  else if (std::floating_point<T> && r.dtype == "F64")
+    read_as.template operator()<double>();
   else
-    throw FormatError("tensor '" + r.name + "': cannot read dtype " + r.dtype + " as " +
-                      std::string(dtype_of<T>()) +
+    throw FormatError("tensor '" + r.name + "': cannot read dtype " + r.dtype + " as " + std::string(dtype_of<T>()) +
                       (std::floating_point<T> ? " (floating point reads F32 or F64)" : ""));
 }
 
@@ -211,8 +223,9 @@ void for_each_offset(const TensorLayout& layout, Visit visit) {
 template <typename T>
 void check_layout(const TensorLayout& layout, const Matrix<T>& m, const std::string& name) {
   if (layout.shape.size() != layout.strides.size() || layout.size() != m.size())
-    throw std::logic_error("tensor '" + name + "': a layout of shape " + shape_string({layout.shape.begin(), layout.shape.end()}) +
-                           " does not describe a " + std::to_string(m.rows()) + "×" + std::to_string(m.cols()) + " matrix");
+    throw std::logic_error("tensor '" + name + "': a layout of shape " +
+                           shape_string({layout.shape.begin(), layout.shape.end()}) + " does not describe a " +
+                           std::to_string(m.rows()) + "×" + std::to_string(m.cols()) + " matrix");
 }
 
 }  // namespace detail
@@ -265,7 +278,8 @@ TensorRecord from_scalar(std::string name, T value) {
 template <typename T>
 Matrix<T> to_matrix(const TensorRecord& r) {
   if (r.shape.size() != 2)
-    throw FormatError("tensor '" + r.name + "': expected a matrix (rank 2), got shape " + detail::shape_string(r.shape));
+    throw FormatError("tensor '" + r.name + "': expected a matrix (rank 2), got shape " +
+                      detail::shape_string(r.shape));
   Matrix<T> m(r.shape[0], r.shape[1]);
   from_record(r, TensorLayout::matrix(m.rows(), m.cols()), m);
   return m;
@@ -273,7 +287,8 @@ Matrix<T> to_matrix(const TensorRecord& r) {
 template <typename T>
 Vector<T> to_vector(const TensorRecord& r) {
   if (r.shape.size() != 1)
-    throw FormatError("tensor '" + r.name + "': expected a vector (rank 1), got shape " + detail::shape_string(r.shape));
+    throw FormatError("tensor '" + r.name + "': expected a vector (rank 1), got shape " +
+                      detail::shape_string(r.shape));
   Matrix<T> m(r.shape[0], 1);
   from_record(r, TensorLayout::vector(m.rows()), m);
   return m.col(0);
@@ -281,7 +296,8 @@ Vector<T> to_vector(const TensorRecord& r) {
 template <typename T>
 T to_scalar(const TensorRecord& r) {
   if (!r.shape.empty())
-    throw FormatError("tensor '" + r.name + "': expected a scalar (shape []), got shape " + detail::shape_string(r.shape));
+    throw FormatError("tensor '" + r.name + "': expected a scalar (shape []), got shape " +
+                      detail::shape_string(r.shape));
   Matrix<T> m(1, 1);
   from_record(r, TensorLayout{{}, {}}, m);
   return m(0, 0);
@@ -302,17 +318,15 @@ inline void write_safetensors(const std::string& path, const std::vector<TensorR
   std::set<std::string_view> names;
   for (const TensorRecord& t : tensors) {
     if (t.name.empty()) throw FormatError(where + "a tensor has an empty name");
-    if (t.name == "__metadata__")
-      throw FormatError(where + "'__metadata__' is reserved and cannot name a tensor");
+    if (t.name == "__metadata__") throw FormatError(where + "'__metadata__' is reserved and cannot name a tensor");
     if (!names.insert(t.name).second) throw FormatError(where + "duplicate tensor name '" + t.name + "'");
     const std::size_t size = dtype_size(t.dtype);
     if (size == 0) throw FormatError(where + "tensor '" + t.name + "' has unknown dtype '" + t.dtype + "'");
     const auto [expected, problem] = detail::byte_count(t.shape, size);
     if (!problem.empty()) throw FormatError(where + "tensor '" + t.name + "': " + problem);
     if (expected != t.data.size())
-      throw FormatError(where + "tensor '" + t.name + "': shape " + detail::shape_string(t.shape) +
-                        " of " + t.dtype + " expects " + std::to_string(expected) + " bytes, got " +
-                        std::to_string(t.data.size()));
+      throw FormatError(where + "tensor '" + t.name + "': shape " + detail::shape_string(t.shape) + " of " + t.dtype +
+                        " expects " + std::to_string(expected) + " bytes, got " + std::to_string(t.data.size()));
   }
 
   // Largest element size first, so that every tensor is aligned to its own element size.
@@ -326,9 +340,7 @@ inline void write_safetensors(const std::string& path, const std::vector<TensorR
   if (!metadata.empty()) header["__metadata__"] = metadata;
   std::uint64_t offset = 0;
   for (const TensorRecord* t : order) {
-    header[t->name] = {{"dtype", t->dtype},
-                       {"shape", t->shape},
-                       {"data_offsets", {offset, offset + t->data.size()}}};
+    header[t->name] = {{"dtype", t->dtype}, {"shape", t->shape}, {"data_offsets", {offset, offset + t->data.size()}}};
     offset += t->data.size();
   }
   std::string text;
@@ -372,8 +384,7 @@ struct SafetensorsFile {
   // The tensor of that name; throws std::out_of_range naming the file if there is none.
   const TensorRecord& at(std::string_view name) const {
     if (const TensorRecord* t = find(name)) return *t;
-    throw std::out_of_range("safetensors file '" + path + "' has no tensor named '" +
-                            std::string(name) + "'");
+    throw std::out_of_range("safetensors file '" + path + "' has no tensor named '" + std::string(name) + "'");
   }
 
  private:
@@ -402,9 +413,8 @@ inline SafetensorsFile read_safetensors(const std::string& path) {
   if (!in) throw FileError("cannot read safetensors file '" + path + "'", path);
   const auto header_size = detail::load_le<std::uint64_t>(length.data());
   if (header_size > file_size - 8)
-    throw fail("header length " + std::to_string(header_size) + " is larger than the " +
-               std::to_string(file_size - 8) + " bytes that follow it (file size " +
-               std::to_string(file_size) + ")");
+    throw fail("header length " + std::to_string(header_size) + " is larger than the " + std::to_string(file_size - 8) +
+               " bytes that follow it (file size " + std::to_string(file_size) + ")");
   const std::uint64_t data_start = 8 + header_size;
   const std::uint64_t data_size = file_size - data_start;
 
@@ -417,8 +427,7 @@ inline SafetensorsFile read_safetensors(const std::string& path) {
   std::string duplicate;
   nlohmann::json header;
   try {
-    header = nlohmann::json::parse(text, [&](int depth, nlohmann::json::parse_event_t event,
-                                             nlohmann::json& parsed) {
+    header = nlohmann::json::parse(text, [&](int depth, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
       if (depth == 1 && event == nlohmann::json::parse_event_t::key && parsed.is_string() &&
           !keys.insert(parsed.get<std::string>()).second && duplicate.empty())
         duplicate = parsed.get<std::string>();
@@ -427,8 +436,7 @@ inline SafetensorsFile read_safetensors(const std::string& path) {
   } catch (const nlohmann::json::exception& e) {  // a syntax error, or a number beyond double (1e400)
     throw fail(std::string("header is not valid JSON: ") + e.what());
   }
-  if (!header.is_object())
-    throw fail(std::string("header is not a JSON object (it is ") + header.type_name() + ")");
+  if (!header.is_object()) throw fail(std::string("header is not a JSON object (it is ") + header.type_name() + ")");
   if (!duplicate.empty()) throw fail("duplicate tensor name '" + duplicate + "' in the header");
 
   // 3. Each entry: the metadata, or a tensor's dtype, shape and data_offsets.
@@ -479,32 +487,30 @@ inline SafetensorsFile read_safetensors(const std::string& path) {
     const auto [expected, problem] = detail::byte_count(dims, element_size);
     if (!problem.empty()) throw fail(tensor + problem);
     if (begin > end)
-      throw fail(tensor + "data_offsets [" + std::to_string(begin) + ", " + std::to_string(end) +
-                 "] have begin > end");
+      throw fail(tensor + "data_offsets [" + std::to_string(begin) + ", " + std::to_string(end) + "] have begin > end");
     if (end > data_size)
       throw fail(tensor + "data_offsets [" + std::to_string(begin) + ", " + std::to_string(end) +
                  "] run out of the data block, which is " + std::to_string(data_size) + " bytes");
     if (end - begin != expected)
-      throw fail(tensor + "shape " + detail::shape_string(dims) + " of " + dtype.get<std::string>() +
-                 " expects " + std::to_string(expected) + " bytes, got " + std::to_string(end - begin) +
-                 " (data_offsets [" + std::to_string(begin) + ", " + std::to_string(end) + "])");
+      throw fail(tensor + "shape " + detail::shape_string(dims) + " of " + dtype.get<std::string>() + " expects " +
+                 std::to_string(expected) + " bytes, got " + std::to_string(end - begin) + " (data_offsets [" +
+                 std::to_string(begin) + ", " + std::to_string(end) + "])");
     entries.push_back({{name, dtype.get<std::string>(), std::move(dims), {}}, begin, end});
   }
 
   // 4. The tensors tile the data block: each begins where the previous one ends.
-  std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
-    return std::pair(a.begin, a.end) < std::pair(b.begin, b.end);
-  });
+  std::sort(entries.begin(), entries.end(),
+            [](const Entry& a, const Entry& b) { return std::pair(a.begin, a.end) < std::pair(b.begin, b.end); });
   std::uint64_t position = 0;
   std::string previous;
   for (const Entry& e : entries) {
     const std::string range = "[" + std::to_string(e.begin) + ", " + std::to_string(e.end) + ")";
     if (e.begin < position)
-      throw fail("tensor '" + e.record.name + "' at " + range + " overlaps tensor '" + previous +
-                 "', which ends at " + std::to_string(position));
+      throw fail("tensor '" + e.record.name + "' at " + range + " overlaps tensor '" + previous + "', which ends at " +
+                 std::to_string(position));
     if (e.begin > position)
-      throw fail("gap in the data block: bytes [" + std::to_string(position) + ", " +
-                 std::to_string(e.begin) + ") before tensor '" + e.record.name + "' belong to no tensor");
+      throw fail("gap in the data block: bytes [" + std::to_string(position) + ", " + std::to_string(e.begin) +
+                 ") before tensor '" + e.record.name + "' belong to no tensor");
     position = e.end;
     previous = e.record.name;
   }

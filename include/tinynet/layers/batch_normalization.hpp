@@ -88,29 +88,29 @@ class BatchNormalization : public Layer<T> {
   const Matrix<T>& forward(const Matrix<T>& x, Mode mode) override {
     this->check_forward(x);
     mode_ = mode;
-    const Index m = x.size() / channels_;                     // values per channel
+    const Index m = x.size() / channels_;  // values per channel
     if (mode == Mode::training && m == 0)
       throw std::invalid_argument("BatchNormalization::forward: a training batch needs at least one sample");
-    const ConstChannels xv(x.data(), channels_, m);           // (C × m) view of x
+    const ConstChannels xv(x.data(), channels_, m);  // (C × m) view of x
     X_hat.resize(x.rows(), x.cols());
     Y.resize(x.rows(), x.cols());
     Channels x_hat(X_hat.data(), channels_, m), y(Y.data(), channels_, m);
 
     if (mode == Mode::training) {
-      mean = xv.rowwise().mean();                             // μ = (1/m) Σ x
-      x_hat = xv.colwise() - mean.col(0);                     // x − μ
-      variance = x_hat.cwiseAbs2().rowwise().mean();          // σ² = (1/m) Σ (x − μ)²
+      mean = xv.rowwise().mean();                     // μ = (1/m) Σ x
+      x_hat = xv.colwise() - mean.col(0);             // x − μ
+      variance = x_hat.cwiseAbs2().rowwise().mean();  // σ² = (1/m) Σ (x − μ)²
       const T momentum = static_cast<T>(options_.momentum);
       moving_mean = momentum * moving_mean + (T(1) - momentum) * mean;
       moving_variance = momentum * moving_variance + (T(1) - momentum) * variance;
-      inv_std = (variance.array() + static_cast<T>(options_.epsilon)).rsqrt();   // s = 1/√(σ² + ε)
+      inv_std = (variance.array() + static_cast<T>(options_.epsilon)).rsqrt();  // s = 1/√(σ² + ε)
     } else {
-      x_hat = xv.colwise() - moving_mean.col(0);              // x − moving_mean
+      x_hat = xv.colwise() - moving_mean.col(0);  // x − moving_mean
       inv_std = (moving_variance.array() + static_cast<T>(options_.epsilon)).rsqrt();
     }
-    x_hat.array().colwise() *= inv_std.col(0).array();        // x̂ = (x − μ) · s
-    y.array() = x_hat.array().colwise() * gamma.col(0).array();   // y = γ · x̂
-    y.colwise() += beta.col(0);                               //   + β
+    x_hat.array().colwise() *= inv_std.col(0).array();           // x̂ = (x − μ) · s
+    y.array() = x_hat.array().colwise() * gamma.col(0).array();  // y = γ · x̂
+    y.colwise() += beta.col(0);                                  //   + β
     return Y;
   }
 
@@ -118,8 +118,8 @@ class BatchNormalization : public Layer<T> {
     this->check_backward(Y, dy);
     const Index m = dy.size() / channels_;
     const ConstChannels dyv(dy.data(), channels_, m), x_hat(X_hat.data(), channels_, m);
-    sum_dy = dyv.rowwise().sum();                             // this batch's dβ = Σ dy
-    sum_dy_x_hat = dyv.cwiseProduct(x_hat).rowwise().sum();   // this batch's dγ = Σ dy · x̂
+    sum_dy = dyv.rowwise().sum();                            // this batch's dβ = Σ dy
+    sum_dy_x_hat = dyv.cwiseProduct(x_hat).rowwise().sum();  // this batch's dγ = Σ dy · x̂
     dbeta += sum_dy;
     dgamma += sum_dy_x_hat;
     if (!this->compute_input_gradient) return dX;
@@ -128,19 +128,19 @@ class BatchNormalization : public Layer<T> {
     Channels dx(dX.data(), channels_, m);
     if (mode_ == Mode::training) {
       const T inv_m = T(1) / static_cast<T>(m);
-      dx = dyv.colwise() - inv_m * sum_dy.col(0);             // dy − dβ/m
+      dx = dyv.colwise() - inv_m * sum_dy.col(0);                                     // dy − dβ/m
       dx.array() -= x_hat.array().colwise() * (inv_m * sum_dy_x_hat.col(0)).array();  // − x̂ · dγ/m
     } else {
-      dx = dyv;                                               // constants μ, s: dx = γ · s · dy
+      dx = dyv;  // constants μ, s: dx = γ · s · dy
     }
-    dx.array().colwise() *= (gamma.col(0).array() * inv_std.col(0).array());        // × γ · s
+    dx.array().colwise() *= (gamma.col(0).array() * inv_std.col(0).array());  // × γ · s
     return dX;
   }
 
   std::vector<Parameter<T>> parameters() override {
     return {{"gamma", &gamma, &dgamma, {}},
             {"beta", &beta, &dbeta, {}},
-            {"moving_mean", &moving_mean, nullptr, {}},           // non-trainable state
+            {"moving_mean", &moving_mean, nullptr, {}},  // non-trainable state
             {"moving_variance", &moving_variance, nullptr, {}}};
   }
 
@@ -159,30 +159,32 @@ class BatchNormalization : public Layer<T> {
   Matrix<T> dbeta;            // dL/dβ, accumulated
 
   // The last training batch's statistics, (C × 1).
-  Matrix<T> mean;             // μ
-  Matrix<T> variance;         // σ², biased
+  Matrix<T> mean;      // μ
+  Matrix<T> variance;  // σ², biased
 
  private:
-  using Channels = Eigen::Map<Matrix<T>>;             // (C × m): one channel per row
+  using Channels = Eigen::Map<Matrix<T>>;  // (C × m): one channel per row
   using ConstChannels = Eigen::Map<const Matrix<T>>;
 
   // C, the length of the last axis, after checking there is one.
   static Index channel_count(const Shape& input_shape) {
     if (input_shape.empty())
-      throw std::invalid_argument("BatchNormalization expects an input with a last (feature or channel) axis, "
-                                  "got shape " + input_shape.to_string());
+      throw std::invalid_argument(
+          "BatchNormalization expects an input with a last (feature or channel) axis, "
+          "got shape " +
+          input_shape.to_string());
     return input_shape.dims.back();
   }
 
   BatchNormalizationOptions options_;
-  Index channels_ = 0;        // C
+  Index channels_ = 0;  // C
   Mode mode_ = Mode::training;
-  Matrix<T> X_hat;            // (features × N) x̂ of the last forward
-  Matrix<T> inv_std;          // (C × 1) s = 1/√(σ² + ε) of the last forward
-  Matrix<T> Y;                // (features × N) output
-  Matrix<T> dX;               // (features × N) dL/dx
-  Matrix<T> sum_dy;           // (C × 1) Σ dy of the last backward
-  Matrix<T> sum_dy_x_hat;     // (C × 1) Σ dy · x̂ of the last backward
+  Matrix<T> X_hat;         // (features × N) x̂ of the last forward
+  Matrix<T> inv_std;       // (C × 1) s = 1/√(σ² + ε) of the last forward
+  Matrix<T> Y;             // (features × N) output
+  Matrix<T> dX;            // (features × N) dL/dx
+  Matrix<T> sum_dy;        // (C × 1) Σ dy of the last backward
+  Matrix<T> sum_dy_x_hat;  // (C × 1) Σ dy · x̂ of the last backward
 };
 
 }  // namespace tinynet

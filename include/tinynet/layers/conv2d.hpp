@@ -76,10 +76,10 @@
 namespace tinynet {
 
 struct Conv2DOptions {
-  Index stride = 1;                                               // Keras's strides, both directions
-  Padding padding = Padding::valid;                               // Keras's default
+  Index stride = 1;                  // Keras's strides, both directions
+  Padding padding = Padding::valid;  // Keras's default
   bool use_bias = true;
-  Initializer kernel_initializer = Initializer::glorot_uniform;   // Keras's default; he_uniform suits ReLU
+  Initializer kernel_initializer = Initializer::glorot_uniform;  // Keras's default; he_uniform suits ReLU
   Regularizer kernel_regularizer{};
 };
 
@@ -132,20 +132,22 @@ class Conv2D : public Layer<T> {
 
   const Matrix<T>& forward(const Matrix<T>& x, Mode) override {
     this->check_forward(x);
-    const Index N = x.cols(), P = H_out_ * W_out_;               // P output pixels per sample
-    cols.resize(D_, N * P);                                       // no allocation once N is steady
+    const Index N = x.cols(), P = H_out_ * W_out_;  // P output pixels per sample
+    cols.resize(D_, N * P);                         // no allocation once N is steady
     Y.resize(P * filters_, N);
     const Index chunks = chunk_count(N);
 #pragma omp parallel for schedule(static)
     for (Index c = 0; c < chunks; ++c) {
       const Index first = c * samples_per_chunk, n = std::min(samples_per_chunk, N - first);
       for (Index i = first; i < first + n; ++i)
-        im2col(x.col(i).data(), cols.data() + i * P * D_);        // cols_c = im2col(x_c)
+        im2col(x.col(i).data(), cols.data() + i * P * D_);  // cols_c = im2col(x_c)
       const ConstMap cols_c(cols.data() + first * P * D_, D_, n * P);
-      Map Y_c(Y.col(first).data(), filters_, n * P);              // y_c read as (C_out × n·P)
-      if (options_.use_bias) Y_c.colwise() = b.col(0);            // Y_c = b·1ᵀ
-      else Y_c.setZero();
-      Y_c.noalias() += K * cols_c;                                //     + K · cols_c
+      Map Y_c(Y.col(first).data(), filters_, n * P);  // y_c read as (C_out × n·P)
+      if (options_.use_bias)
+        Y_c.colwise() = b.col(0);  // Y_c = b·1ᵀ
+      else
+        Y_c.setZero();
+      Y_c.noalias() += K * cols_c;  //     + K · cols_c
     }
     return Y;
   }
@@ -153,8 +155,8 @@ class Conv2D : public Layer<T> {
   const Matrix<T>& backward(const Matrix<T>& dy) override {
     this->check_backward(Y, dy);
     const Index N = dy.cols(), P = H_out_ * W_out_, chunks = chunk_count(N);
-    const bool input_gradient = this->compute_input_gradient;    // the first layer skips dL/dx
-    dK_chunks.resize(filters_, chunks * D_);                      // chunk c's dK_c in columns c·D…
+    const bool input_gradient = this->compute_input_gradient;  // the first layer skips dL/dx
+    dK_chunks.resize(filters_, chunks * D_);                   // chunk c's dK_c in columns c·D…
     if (input_gradient) {
       dcols.resize(D_, N * P);
       dX.resize(H_ * W_ * C_in_, N);
@@ -164,16 +166,16 @@ class Conv2D : public Layer<T> {
 #pragma omp parallel for schedule(static)
     for (Index c = 0; c < chunks; ++c) {
       const Index first = c * samples_per_chunk, n = std::min(samples_per_chunk, N - first);
-      const ConstMap dY_c(dy.col(first).data(), filters_, n * P);   // dy_c read as (C_out × n·P)
+      const ConstMap dY_c(dy.col(first).data(), filters_, n * P);  // dy_c read as (C_out × n·P)
       const ConstMap cols_c(cols.data() + first * P * D_, D_, n * P);
       Map(dK_chunks.data() + c * filters_ * D_, filters_, D_).noalias() = dY_c * cols_c.transpose();  // dK_c
       if (!input_gradient) continue;
       Map dcols_c(dcols.data() + first * P * D_, D_, n * P);
-      dcols_c.noalias() = K.transpose() * dY_c;                   // dL/dcols_c = Kᵀ · dY_c
-      for (Index i = first; i < first + n; ++i)                   // dL/dx = col2im(dL/dcols)
+      dcols_c.noalias() = K.transpose() * dY_c;  // dL/dcols_c = Kᵀ · dY_c
+      for (Index i = first; i < first + n; ++i)  // dL/dx = col2im(dL/dcols)
         col2im(dcols.data() + i * P * D_, dX.col(i).data());
     }
-    for (Index c = 0; c < chunks; ++c) dK += dK_chunks.middleCols(c * D_, D_);   // dL/dK = Σ_c dY_c · cols_cᵀ
+    for (Index c = 0; c < chunks; ++c) dK += dK_chunks.middleCols(c * D_, D_);  // dL/dK = Σ_c dY_c · cols_cᵀ
     if (options_.use_bias) {
       if (ones.size() != N * P) ones.setOnes(N * P);
       db.noalias() += ConstMap(dy.data(), filters_, N * P) * ones;  // dL/db = Σ_m dY[:, m] = dY · 1
@@ -236,7 +238,7 @@ class Conv2D : public Layer<T> {
       for (Index ox = 0; ox < W_out_; ++ox) {
         T* column = out + (oy * W_out_ + ox) * D_;
         const Index ix0 = ox * s - pad_left_;
-        const bool inside = ix0 >= 0 && ix0 + k_ <= W_;          // the whole kernel row is inside
+        const bool inside = ix0 >= 0 && ix0 + k_ <= W_;  // the whole kernel row is inside
         for (Index ky = 0; ky < k_; ++ky) {
           T* dst = column + ky * row;
           const Index iy = oy * s + ky - pad_top_;
@@ -294,12 +296,12 @@ class Conv2D : public Layer<T> {
   Index H_ = 0, W_ = 0, C_in_ = 0, H_out_ = 0, W_out_ = 0, D_ = 0;
   Index pad_top_ = 0, pad_left_ = 0;  // zeros above and left of the image (same padding)
 
-  Matrix<T> cols;   // (k·k·C_in × N·H_out·W_out) im2col of the last input, kept for dK = dY · colsᵀ
-  Matrix<T> Y;      // (H_out·W_out·C_out × N) output; the same memory is Y = K·cols (C_out × M)
-  Matrix<T> dcols;  // (k·k·C_in × N·H_out·W_out) dL/dcols
+  Matrix<T> cols;       // (k·k·C_in × N·H_out·W_out) im2col of the last input, kept for dK = dY · colsᵀ
+  Matrix<T> Y;          // (H_out·W_out·C_out × N) output; the same memory is Y = K·cols (C_out × M)
+  Matrix<T> dcols;      // (k·k·C_in × N·H_out·W_out) dL/dcols
   Matrix<T> dK_chunks;  // (C_out × chunks·D) each chunk's dY_c · cols_cᵀ, summed into dK
-  Matrix<T> dX;     // (H·W·C_in × N) dL/dx
-  Vector<T> ones;   // (N·H_out·W_out) all ones: db = dY · 1 is a fast matrix-vector product
+  Matrix<T> dX;         // (H·W·C_in × N) dL/dx
+  Vector<T> ones;       // (N·H_out·W_out) all ones: db = dY · 1 is a fast matrix-vector product
 };
 
 }  // namespace tinynet

@@ -55,19 +55,18 @@ class Dense : public Layer<T> {
 
   const Matrix<T>& forward(const Matrix<T>& x, Mode mode) override {
     this->check_forward(x);
-    if (mode == Mode::training) X = x;       // kept for dW = dY · Xᵀ (inference needs no copy)
-    Y.noalias() = W * x;                     // Y = W · X
-    Y.colwise() += b.col(0);                 //   + b
+    if (mode == Mode::training) X = x;  // kept for dW = dY · Xᵀ (inference needs no copy)
+    Y.noalias() = W * x;                // Y = W · X
+    Y.colwise() += b.col(0);            //   + b
     return Y;
   }
 
   const Matrix<T>& backward(const Matrix<T>& dy) override {
     this->check_backward(Y, dy);
     if (X.cols() != dy.cols()) throw std::logic_error("Dense::backward: the last forward was not in training mode");
-    dW.noalias() += dy * X.transpose();      // dL/dW = dY · Xᵀ
-    db.noalias() += dy.rowwise().sum();      // dL/db = Σ_n dY[:, n]
-    if (this->compute_input_gradient)
-      dX.noalias() = W.transpose() * dy;     // dL/dX = Wᵀ · dY
+    dW.noalias() += dy * X.transpose();                                   // dL/dW = dY · Xᵀ
+    db.noalias() += dy.rowwise().sum();                                   // dL/db = Σ_n dY[:, n]
+    if (this->compute_input_gradient) dX.noalias() = W.transpose() * dy;  // dL/dX = Wᵀ · dY
     return dX;
   }
 

@@ -28,8 +28,7 @@ namespace tinynet {
 template <typename T>
 class Dropout : public Layer<T> {
  public:
-  explicit Dropout(double rate, std::optional<std::uint64_t> seed = std::nullopt)
-      : rate_(rate), seed_(seed) {
+  explicit Dropout(double rate, std::optional<std::uint64_t> seed = std::nullopt) : rate_(rate), seed_(seed) {
     if (!(rate >= 0 && rate < 1))
       throw std::invalid_argument("Dropout: rate must be in [0, 1), got " + std::to_string(rate));
   }
@@ -46,7 +45,7 @@ class Dropout : public Layer<T> {
     this->check_forward(x);
     mode_ = mode;
     if (mode == Mode::inference) {
-      Y = x;                                                  // y = x
+      Y = x;  // y = x
       return Y;
     }
     // M_ij = 1/(1 − rate) with probability 1 − rate, else 0: one uniform draw per value, in
@@ -55,7 +54,7 @@ class Dropout : public Layer<T> {
     const T scale = static_cast<T>(1 / keep);
     M.resize(x.rows(), x.cols());
     for (Index i = 0; i < M.size(); ++i) M.data()[i] = random_.uniform() < keep ? scale : T(0);
-    Y = x.cwiseProduct(M);                                    // y = x ⊙ M
+    Y = x.cwiseProduct(M);  // y = x ⊙ M
     return Y;
   }
 
@@ -63,9 +62,9 @@ class Dropout : public Layer<T> {
     this->check_backward(Y, dy);
     if (!this->compute_input_gradient) return dX;
     if (mode_ == Mode::training)
-      dX = dy.cwiseProduct(M);                                // dx = dy ⊙ M
+      dX = dy.cwiseProduct(M);  // dx = dy ⊙ M
     else
-      dX = dy;                                                // dx = dy
+      dX = dy;  // dx = dy
     return dX;
   }
 

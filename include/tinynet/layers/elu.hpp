@@ -32,11 +32,11 @@ class ELU : public Layer<T> {
   const Matrix<T>& forward(const Matrix<T>& x, Mode) override {
     this->check_forward(x);
     const T alpha = static_cast<T>(alpha_);
-    X = x;                                                     // kept: the sign of x picks the branch
+    X = x;  // kept: the sign of x picks the branch
     Y.resize(x.rows(), x.cols());
     for (Index i = 0; i < x.size(); ++i) {
       const T v = x.data()[i];
-      Y.data()[i] = v > T(0) ? v : alpha * std::expm1(v);      // y = x, or α (eˣ − 1)
+      Y.data()[i] = v > T(0) ? v : alpha * std::expm1(v);  // y = x, or α (eˣ − 1)
     }
     return Y;
   }

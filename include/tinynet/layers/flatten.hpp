@@ -21,8 +21,7 @@ class Flatten : public Layer<T> {
   std::string type() const override { return "Flatten"; }
 
   Shape build(const Shape& input_shape, std::uint64_t) override {
-    if (input_shape.empty())
-      throw std::invalid_argument("Flatten expects a sample shape, got an empty one");
+    if (input_shape.empty()) throw std::invalid_argument("Flatten expects a sample shape, got an empty one");
     this->input_shape_ = input_shape;
     this->output_shape_ = Shape{input_shape.size()};
     return this->output_shape_;
@@ -30,13 +29,13 @@ class Flatten : public Layer<T> {
 
   const Matrix<T>& forward(const Matrix<T>& x, Mode) override {
     this->check_forward(x);
-    Y = x;                                   // y = x: same values, same order
+    Y = x;  // y = x: same values, same order
     return Y;
   }
 
   const Matrix<T>& backward(const Matrix<T>& dy) override {
     this->check_backward(Y, dy);
-    dX = dy;                                 // dL/dx = dL/dy
+    dX = dy;  // dL/dx = dL/dy
     return dX;
   }
 

@@ -34,14 +34,14 @@ class LeakyReLU : public Layer<T> {
   const Matrix<T>& forward(const Matrix<T>& x, Mode) override {
     this->check_forward(x);
     const T a = static_cast<T>(negative_slope_);
-    Y = (x.array() >= T(0)).select(x, a * x);                  // y = x, or a · x below 0
+    Y = (x.array() >= T(0)).select(x, a * x);  // y = x, or a · x below 0
     return Y;
   }
 
   const Matrix<T>& backward(const Matrix<T>& dy) override {
     this->check_backward(Y, dy);
     const T a = static_cast<T>(negative_slope_);
-    dX = (Y.array() > T(0)).select(dy, a * dy);                // dL/dx = dy ⊙ (1 or a)
+    dX = (Y.array() > T(0)).select(dy, a * dy);  // dL/dx = dy ⊙ (1 or a)
     return dX;
   }
 

@@ -84,8 +84,8 @@ class MaxPooling2D : public Layer<T> {
     const Index N = dy.cols(), outputs = dy.rows();
     dX.resize(H_ * W_ * C_, N);
 #pragma omp parallel for schedule(static)
-    for (Index n = 0; n < N; ++n) {                    // sample by sample:
-      dX.col(n).setZero();                             //   dL/dx = 0
+    for (Index n = 0; n < N; ++n) {  // sample by sample:
+      dX.col(n).setZero();           //   dL/dx = 0
       const std::int32_t* a = argmax.col(n).data();
       const T* g = dy.col(n).data();
       T* d = dX.col(n).data();
@@ -116,7 +116,7 @@ class MaxPooling2D : public Layer<T> {
         for (Index i = 0; i < p_; ++i)
           for (Index j = 0; j < p_; ++j) {
             const auto at = static_cast<std::int32_t>(((oy * s_ + i) * W_ + ox * s_ + j) * C_);
-            if (i == 0 && j == 0) {                                // start from window entry (0, 0)
+            if (i == 0 && j == 0) {  // start from window entry (0, 0)
               for (std::int32_t c = 0; c < C; ++c) {
                 best[c] = x[at + c];
                 best_at[c] = at + c;
@@ -126,7 +126,7 @@ class MaxPooling2D : public Layer<T> {
             for (std::int32_t c = 0; c < C; ++c) {
               const T v = x[at + c], b = best[c];
               const std::int32_t greater = -static_cast<std::int32_t>(v > b);  // all ones if v > b
-              best[c] = std::max(b, v);                           // b unless v > b: the first max wins
+              best[c] = std::max(b, v);                                        // b unless v > b: the first max wins
               best_at[c] = (best_at[c] & ~greater) | ((at + c) & greater);
             }
           }
@@ -136,9 +136,9 @@ class MaxPooling2D : public Layer<T> {
   Index p_, s_;
   Index H_ = 0, W_ = 0, C_ = 0, H_out_ = 0, W_out_ = 0;
 
-  Matrix<T> Y;                                                      // (H_out·W_out·C × N) output
+  Matrix<T> Y;                                                         // (H_out·W_out·C × N) output
   Eigen::Matrix<std::int32_t, Eigen::Dynamic, Eigen::Dynamic> argmax;  // (H_out·W_out·C × N) see above
-  Matrix<T> dX;                                                     // (H·W·C × N) dL/dx
+  Matrix<T> dX;                                                        // (H·W·C × N) dL/dx
 };
 
 }  // namespace tinynet

@@ -22,7 +22,7 @@ class ReLU : public Layer<T> {
 
   const Matrix<T>& forward(const Matrix<T>& x, Mode) override {
     this->check_forward(x);
-    Y = x.cwiseMax(T(0));                                   // y = max(0, x)
+    Y = x.cwiseMax(T(0));  // y = max(0, x)
     return Y;
   }
 

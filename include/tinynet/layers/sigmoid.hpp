@@ -26,9 +26,9 @@ class Sigmoid : public Layer<T> {
   const Matrix<T>& forward(const Matrix<T>& x, Mode) override {
     this->check_forward(x);
     Y = x.unaryExpr([](T v) {
-      if (v >= T(0)) return T(1) / (T(1) + std::exp(-v));     // y = 1 / (1 + e⁻ˣ)
+      if (v >= T(0)) return T(1) / (T(1) + std::exp(-v));  // y = 1 / (1 + e⁻ˣ)
       const T e = std::exp(v);
-      return e / (T(1) + e);                                  //   = eˣ / (1 + eˣ)
+      return e / (T(1) + e);  //   = eˣ / (1 + eˣ)
     });
     return Y;
   }

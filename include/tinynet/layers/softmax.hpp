@@ -26,8 +26,7 @@ class Softmax : public Layer<T> {
 
   Shape build(const Shape& input_shape, std::uint64_t) override {
     if (input_shape.rank() != 1)
-      throw std::invalid_argument("Softmax expects a flat input (features), got shape " +
-                                  input_shape.to_string());
+      throw std::invalid_argument("Softmax expects a flat input (features), got shape " + input_shape.to_string());
     this->input_shape_ = this->output_shape_ = input_shape;
     return input_shape;
   }
@@ -35,16 +34,16 @@ class Softmax : public Layer<T> {
   const Matrix<T>& forward(const Matrix<T>& z, Mode) override {
     this->check_forward(z);
     column_max = z.colwise().maxCoeff();
-    P = (z.rowwise() - column_max).array().exp();              // exp(z − max)
+    P = (z.rowwise() - column_max).array().exp();  // exp(z − max)
     column_sum = P.colwise().sum();
-    P.array().rowwise() /= column_sum.array();                 // / Σ exp
+    P.array().rowwise() /= column_sum.array();  // / Σ exp
     return P;
   }
 
   const Matrix<T>& backward(const Matrix<T>& dp) override {
     this->check_backward(P, dp);
     // dL/dz = p ⊙ (dp − Σ_i dp_i p_i), column by column
-    column_sum = dp.cwiseProduct(P).colwise().sum();           // Σ_i dp_i p_i
+    column_sum = dp.cwiseProduct(P).colwise().sum();  // Σ_i dp_i p_i
     dZ = P.array() * (dp.rowwise() - column_sum).array();
     return dZ;
   }
@@ -52,8 +51,8 @@ class Softmax : public Layer<T> {
   const Matrix<T>& probabilities() const { return P; }
 
  private:
-  Matrix<T> P;   // output probabilities, (classes × N)
-  Matrix<T> dZ;  // dL/dz
+  Matrix<T> P;                                                 // output probabilities, (classes × N)
+  Matrix<T> dZ;                                                // dL/dz
   Eigen::Matrix<T, 1, Eigen::Dynamic> column_max, column_sum;  // (1 × N) scratch, reused
 };
 

@@ -83,8 +83,8 @@ constexpr double cross_entropy_epsilon = 1e-7;
 template <typename T>
 void smooth_labels(const Matrix<T>& targets, double epsilon, Matrix<T>& smoothed) {
   smoothed.resize(targets.rows(), targets.cols());
-  smoothed.array() = targets.array() * static_cast<T>(1 - epsilon) +
-                     static_cast<T>(epsilon / static_cast<double>(targets.rows()));
+  smoothed.array() =
+      targets.array() * static_cast<T>(1 - epsilon) + static_cast<T>(epsilon / static_cast<double>(targets.rows()));
 }
 
 // Summed (not averaged) cross-entropy of a batch, Σ_n Σ_i −Y[i,n] · log(clip(P[i,n])): for one-hot
@@ -96,22 +96,21 @@ double cross_entropy_sum(const Matrix<T>& probabilities, const Matrix<T>& target
   for (Index n = 0; n < probabilities.cols(); ++n)
     for (Index i = 0; i < probabilities.rows(); ++i)
       if (targets(i, n) != T(0))
-        total -= static_cast<double>(targets(i, n)) *
-                 std::log(std::clamp(static_cast<double>(probabilities(i, n)), lo, hi));
+        total -=
+            static_cast<double>(targets(i, n)) * std::log(std::clamp(static_cast<double>(probabilities(i, n)), lo, hi));
   return total;
 }
 
 // dL/dZ = (P − Y) / N for softmax outputs; `batch_size` is N of the mean the loss takes.
 template <typename T>
-void softmax_cross_entropy_gradient(const Matrix<T>& probabilities, const Matrix<T>& targets,
-                                    Index batch_size, Matrix<T>& dz) {
+void softmax_cross_entropy_gradient(const Matrix<T>& probabilities, const Matrix<T>& targets, Index batch_size,
+                                    Matrix<T>& dz) {
   dz = (probabilities - targets) / static_cast<T>(batch_size);
 }
 
 // dL/dP = −Y / (N · clip(P)) for any other output layer.
 template <typename T>
-void cross_entropy_gradient(const Matrix<T>& probabilities, const Matrix<T>& targets,
-                            Index batch_size, Matrix<T>& dp) {
+void cross_entropy_gradient(const Matrix<T>& probabilities, const Matrix<T>& targets, Index batch_size, Matrix<T>& dp) {
   const T lo = static_cast<T>(cross_entropy_epsilon), hi = T(1) - lo;
   dp = -targets.array() / (probabilities.array().max(lo).min(hi) * static_cast<T>(batch_size));
 }

@@ -45,16 +45,15 @@ class ClassificationReport {
   explicit ClassificationReport(Matrix<int> confusion, std::vector<std::string> class_names = {})
       : confusion_(std::move(confusion)), names_(std::move(class_names)) {
     if (confusion_.rows() != confusion_.cols() || confusion_.rows() == 0)
-      throw std::invalid_argument(
-          "ClassificationReport: the confusion matrix must be non-empty and square, got " +
-          std::to_string(confusion_.rows()) + "x" + std::to_string(confusion_.cols()));
+      throw std::invalid_argument("ClassificationReport: the confusion matrix must be non-empty and square, got " +
+                                  std::to_string(confusion_.rows()) + "x" + std::to_string(confusion_.cols()));
     check_names(names_, "ClassificationReport");
     compute();
   }
 
   // From label lists (see confusion_matrix for the checks).
-  ClassificationReport(const std::vector<int>& true_labels, const std::vector<int>& predicted,
-                       int num_classes, std::vector<std::string> class_names = {})
+  ClassificationReport(const std::vector<int>& true_labels, const std::vector<int>& predicted, int num_classes,
+                       std::vector<std::string> class_names = {})
       : ClassificationReport(confusion_matrix(true_labels, predicted, num_classes), std::move(class_names)) {}
 
   int num_classes() const { return static_cast<int>(confusion_.rows()); }
@@ -63,7 +62,7 @@ class ClassificationReport {
   const ClassScores& operator[](int k) const { return classes_.at(static_cast<std::size_t>(k)); }
   const std::vector<std::string>& class_names() const { return names_; }
 
-  std::int64_t total() const { return total_; }   // N
+  std::int64_t total() const { return total_; }  // N
   double accuracy() const { return accuracy_; }
   const ClassScores& macro_avg() const { return macro_; }
   const ClassScores& weighted_avg() const { return weighted_; }
@@ -131,8 +130,8 @@ class ClassificationReport {
     check_names(class_names, "ClassificationReport::to_json");
     const std::vector<std::string> names = labels(class_names.empty() ? names_ : class_names);
     auto scores = [](const ClassScores& s) {
-      return nlohmann::json{{"precision", s.precision}, {"recall", s.recall}, {"f1-score", s.f1},
-                            {"support", s.support}};
+      return nlohmann::json{
+          {"precision", s.precision}, {"recall", s.recall}, {"f1-score", s.f1}, {"support", s.support}};
     };
     nlohmann::json j;
     j["classes"] = nlohmann::json::array();
@@ -161,8 +160,8 @@ class ClassificationReport {
 
   void check_names(const std::vector<std::string>& names, const char* who) const {
     if (!names.empty() && static_cast<Index>(names.size()) != confusion_.rows())
-      throw std::invalid_argument(std::string(who) + ": " + std::to_string(names.size()) +
-                                  " class names for " + std::to_string(confusion_.rows()) + " classes");
+      throw std::invalid_argument(std::string(who) + ": " + std::to_string(names.size()) + " class names for " +
+                                  std::to_string(confusion_.rows()) + " classes");
   }
 
   std::vector<std::string> labels(const std::vector<std::string>& names) const {
@@ -177,9 +176,8 @@ class ClassificationReport {
     for (Index t = 0; t < confusion_.rows(); ++t)
       for (Index p = 0; p < confusion_.cols(); ++p)
         if (confusion_(t, p) < 0)
-          throw std::invalid_argument("ClassificationReport: negative count " +
-                                      std::to_string(confusion_(t, p)) + " at (" + std::to_string(t) + ", " +
-                                      std::to_string(p) + ")");
+          throw std::invalid_argument("ClassificationReport: negative count " + std::to_string(confusion_(t, p)) +
+                                      " at (" + std::to_string(t) + ", " + std::to_string(p) + ")");
     classes_.assign(static_cast<std::size_t>(k_classes), ClassScores{});
     std::int64_t correct = 0;
     total_ = 0;

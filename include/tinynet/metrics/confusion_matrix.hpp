@@ -16,16 +16,14 @@ namespace tinynet {
 inline Matrix<int> confusion_matrix(const std::vector<int>& true_labels, const std::vector<int>& predicted,
                                     int num_classes) {
   if (num_classes <= 0)
-    throw std::invalid_argument("confusion_matrix: num_classes must be positive, got " +
-                                std::to_string(num_classes));
+    throw std::invalid_argument("confusion_matrix: num_classes must be positive, got " + std::to_string(num_classes));
   if (true_labels.size() != predicted.size())
-    throw std::invalid_argument("confusion_matrix: " + std::to_string(true_labels.size()) +
-                                " true labels but " + std::to_string(predicted.size()) + " predictions");
+    throw std::invalid_argument("confusion_matrix: " + std::to_string(true_labels.size()) + " true labels but " +
+                                std::to_string(predicted.size()) + " predictions");
   auto check = [num_classes](const char* which, std::size_t i, int label) {
     if (label < 0 || label >= num_classes)
-      throw std::invalid_argument("confusion_matrix: " + std::string(which) + "[" + std::to_string(i) +
-                                  "] = " + std::to_string(label) + " is outside [0, " +
-                                  std::to_string(num_classes) + ")");
+      throw std::invalid_argument("confusion_matrix: " + std::string(which) + "[" + std::to_string(i) + "] = " +
+                                  std::to_string(label) + " is outside [0, " + std::to_string(num_classes) + ")");
   };
   Matrix<int> counts = Matrix<int>::Zero(num_classes, num_classes);
   for (std::size_t i = 0; i < true_labels.size(); ++i) {

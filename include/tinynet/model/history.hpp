@@ -16,20 +16,20 @@
 namespace tinynet {
 
 struct EpochLog {
-  int epoch = 0;                        // 1-based
-  double loss = 0;                      // mean training loss over the epoch (with regularization)
-  double accuracy = 0;                  // training accuracy over the epoch
-  double seconds = 0;                   // wall time of the epoch's training steps
-  double learning_rate = 0;             // the optimizer's learning rate during the epoch
-  std::optional<double> val_loss;       // set when fit() had validation data
+  int epoch = 0;                   // 1-based
+  double loss = 0;                 // mean training loss over the epoch (with regularization)
+  double accuracy = 0;             // training accuracy over the epoch
+  double seconds = 0;              // wall time of the epoch's training steps
+  double learning_rate = 0;        // the optimizer's learning rate during the epoch
+  std::optional<double> val_loss;  // set when fit() had validation data
   std::optional<double> val_accuracy;
 
   // The metrics the model measures; each is also logged as "val_" + name on validation data.
   static constexpr std::array<std::string_view, 2> metric_names{"accuracy", "loss"};
 
   // Every name a log may carry, in Keras's (sorted) order of its logs dictionary.
-  static constexpr std::array<std::string_view, 6> names{"accuracy",     "learning_rate", "loss",
-                                                         "seconds",      "val_accuracy",  "val_loss"};
+  static constexpr std::array<std::string_view, 6> names{"accuracy", "learning_rate", "loss",
+                                                         "seconds",  "val_accuracy",  "val_loss"};
 
   // The value logged under `name`, or nothing for a val_ metric of a run without validation.
   // Throws std::invalid_argument for a name that is not in `names`.
@@ -67,8 +67,8 @@ struct EpochLog {
 
 struct History {
   std::vector<EpochLog> epochs;
-  int stopped_epoch = 0;     // epoch at which training stopped early (0: ran all epochs)
-  std::string stop_reason;   // why it stopped early ("" when it did not), e.g. a non-finite loss
+  int stopped_epoch = 0;    // epoch at which training stopped early (0: ran all epochs)
+  std::string stop_reason;  // why it stopped early ("" when it did not), e.g. a non-finite loss
 
   // One logged value across epochs (see EpochLog::names). Throws std::invalid_argument for an
   // unknown name or a val_ metric the run did not record.

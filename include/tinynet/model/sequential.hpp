@@ -59,10 +59,10 @@ struct Evaluation {
 
 // What one training step did.
 struct StepResult {
-  double loss = 0;       // the batch's mean loss, regularization included
-  Index correct = 0;     // samples the model classified right (before the update)
-  bool applied = true;   // false: not finite, the update was skipped (see train_step)
-  std::string problem;   // why not, e.g. "the loss is nan"
+  double loss = 0;      // the batch's mean loss, regularization included
+  Index correct = 0;    // samples the model classified right (before the update)
+  bool applied = true;  // false: not finite, the update was skipped (see train_step)
+  std::string problem;  // why not, e.g. "the loss is nan"
 };
 
 template <typename T>
@@ -228,7 +228,7 @@ class Sequential {
   // of this file). With skip_non_finite, a step whose loss or any gradient is NaN or infinite is
   // not applied: the weights stay as they were, and the result says why.
   StepResult train_step(const Matrix<T>& x, const Matrix<T>& targets, bool skip_non_finite = false) {
-    StepResult result = compute_gradients(x, targets);              // 1.–5.
+    StepResult result = compute_gradients(x, targets);  // 1.–5.
     if (skip_non_finite) {
       result.problem = non_finite(result.loss);
       if (!result.problem.empty()) {
@@ -236,7 +236,7 @@ class Sequential {
         return result;
       }
     }
-    optimizer_->step(parameters_);                                  //    and the update
+    optimizer_->step(parameters_);  //    and the update
     return result;
   }
 
@@ -245,14 +245,14 @@ class Sequential {
   StepResult compute_gradients(const Matrix<T>& x, const Matrix<T>& targets) {
     if (!compiled()) throw std::logic_error("Sequential::train_step: call compile() first");
     for (Parameter<T>& p : parameters_)
-      if (p.trainable()) p.gradient->setZero();                        // 1. zero gradients
-    const Matrix<T>& probabilities = forward(x, Mode::training);       // 2. forward
+      if (p.trainable()) p.gradient->setZero();                   // 1. zero gradients
+    const Matrix<T>& probabilities = forward(x, Mode::training);  // 2. forward
     const Index n = x.cols();
-    const Matrix<T>& y = loss_targets(targets);                        //    Y, or Y' when smoothing
+    const Matrix<T>& y = loss_targets(targets);  //    Y, or Y' when smoothing
     StepResult result;
     result.loss = cross_entropy_sum(probabilities, y) / static_cast<double>(n);  // 3. loss
     result.correct = count_correct(probabilities, targets);
-    const Matrix<T>* gradient = &output_gradient_;                     // 4. backward
+    const Matrix<T>* gradient = &output_gradient_;  // 4. backward
     std::size_t top = layers_.size();
     if (ends_in_softmax()) {
       softmax_cross_entropy_gradient(probabilities, y, n, output_gradient_);
@@ -261,7 +261,7 @@ class Sequential {
       cross_entropy_gradient(probabilities, y, n, output_gradient_);
     }
     for (std::size_t l = top; l-- > 0;) gradient = &layers_[l]->backward(*gradient);
-    result.loss += apply_regularizers();                               // 5. penalties
+    result.loss += apply_regularizers();  // 5. penalties
     return result;
   }
 
@@ -315,9 +315,9 @@ class Sequential {
   void check_input(const Matrix<T>& x, const std::string& who) const {
     if (layers_.empty()) throw std::logic_error(who + ": the model has no layers");
     if (x.rows() != input_shape_.size())
-      throw std::invalid_argument(who + ": input has " + std::to_string(x.rows()) + " features per sample but layer 1 (" +
-                                  layers_.front()->type() + ") expects " + std::to_string(input_shape_.size()) + " " +
-                                  input_shape_.to_string());
+      throw std::invalid_argument(who + ": input has " + std::to_string(x.rows()) +
+                                  " features per sample but layer 1 (" + layers_.front()->type() + ") expects " +
+                                  std::to_string(input_shape_.size()) + " " + input_shape_.to_string());
   }
 
   // Set by a callback to end fit() after the current epoch (Keras's model.stop_training).
@@ -329,16 +329,16 @@ class Sequential {
   void require_loss(bool sparse, const char* what) const {
     if (!compiled()) throw std::logic_error(std::string("Sequential::") + what + ": call compile() first");
     if (sparse != loss_.sparse_labels)
-      throw std::invalid_argument(std::string("Sequential::") + what + ": the model was compiled with " + loss_.name() +
-                                  ", which takes " +
-                                  (loss_.sparse_labels ? "integer class labels (std::vector<int>)"
-                                                       : "one-hot targets (a matrix)") +
-                                  ", but was given " + (sparse ? "integer labels" : "a target matrix"));
+      throw std::invalid_argument(
+          std::string("Sequential::") + what + ": the model was compiled with " + loss_.name() + ", which takes " +
+          (loss_.sparse_labels ? "integer class labels (std::vector<int>)" : "one-hot targets (a matrix)") +
+          ", but was given " + (sparse ? "integer labels" : "a target matrix"));
   }
 
   static void check_batch_size(Index batch_size, const char* who) {
     if (batch_size <= 0)
-      throw std::invalid_argument(std::string(who) + ": batch_size must be positive, got " + std::to_string(batch_size));
+      throw std::invalid_argument(std::string(who) + ": batch_size must be positive, got " +
+                                  std::to_string(batch_size));
   }
 
   // The targets the loss compares with: Y as given, or Y' = (1 − ε)·Y + ε/K with label smoothing.
@@ -376,10 +376,10 @@ class Sequential {
   std::vector<Parameter<T>> parameters_;  // every layer's, collected at compile()
   CrossEntropy loss_;
   // Buffers reused from batch to batch.
-  Matrix<T> batch_x_;          // (features × N) the current evaluation batch
-  Matrix<T> batch_y_;          // (classes × N)  its one-hot targets
-  Matrix<T> output_gradient_;  // dL/d(output) or, fused, dL/d(softmax input)
-  Matrix<T> smoothed_targets_; // (classes × N)  Y' with label smoothing
+  Matrix<T> batch_x_;           // (features × N) the current evaluation batch
+  Matrix<T> batch_y_;           // (classes × N)  its one-hot targets
+  Matrix<T> output_gradient_;   // dL/d(output) or, fused, dL/d(softmax input)
+  Matrix<T> smoothed_targets_;  // (classes × N)  Y' with label smoothing
 };
 
 }  // namespace tinynet

@@ -19,8 +19,8 @@ namespace tinynet {
 template <typename T>
 Matrix<T> one_hot(const std::vector<int>& labels, Index samples, Index classes, const std::string& who) {
   if (static_cast<Index>(labels.size()) != samples)
-    throw std::invalid_argument(who + ": " + std::to_string(samples) + " samples but " +
-                                std::to_string(labels.size()) + " labels");
+    throw std::invalid_argument(who + ": " + std::to_string(samples) + " samples but " + std::to_string(labels.size()) +
+                                " labels");
   Matrix<T> targets = Matrix<T>::Zero(classes, samples);
   for (Index n = 0; n < samples; ++n) {
     const int label = labels[static_cast<std::size_t>(n)];

@@ -20,9 +20,9 @@ struct Adam {
   static constexpr std::array slot_names{"m", "v"};
 
   double learning_rate = 1e-3;
-  double beta_1 = 0.9;     // in [0, 1)
-  double beta_2 = 0.999;   // in [0, 1)
-  double epsilon = 1e-7;   // > 0
+  double beta_1 = 0.9;    // in [0, 1)
+  double beta_2 = 0.999;  // in [0, 1)
+  double epsilon = 1e-7;  // > 0
 
   void check() const {
     detail::check_learning_rate(name, learning_rate);
@@ -39,9 +39,9 @@ struct Adam {
     const T eps = static_cast<T>(epsilon);
     Matrix<T>& m = slots[0];
     Matrix<T>& v = slots[1];
-    m = b1 * m + (T(1) - b1) * g;                                       // m ← β1 m + (1−β1) g
-    v = b2 * v + (T(1) - b2) * g.cwiseAbs2();                           // v ← β2 v + (1−β2) g²
-    w.array() -= lr_t * m.array() / (v.array().sqrt() + eps);           // w ← w − lr_t m / (√v + ε)
+    m = b1 * m + (T(1) - b1) * g;                              // m ← β1 m + (1−β1) g
+    v = b2 * v + (T(1) - b2) * g.cwiseAbs2();                  // v ← β2 v + (1−β2) g²
+    w.array() -= lr_t * m.array() / (v.array().sqrt() + eps);  // w ← w − lr_t m / (√v + ε)
   }
 };
 

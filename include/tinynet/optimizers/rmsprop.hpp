@@ -16,8 +16,8 @@ struct RMSprop {
   static constexpr std::array slot_names{"velocity"};
 
   double learning_rate = 1e-3;
-  double rho = 0.9;        // in [0, 1)
-  double epsilon = 1e-7;   // > 0
+  double rho = 0.9;       // in [0, 1)
+  double epsilon = 1e-7;  // > 0
 
   void check() const {
     detail::check_learning_rate(name, learning_rate);
@@ -29,8 +29,8 @@ struct RMSprop {
   void update(Matrix<T>& w, const Matrix<T>& g, std::vector<Matrix<T>>& slots, double lr, std::int64_t) const {
     const T step = static_cast<T>(lr), r = static_cast<T>(rho), eps = static_cast<T>(epsilon);
     Matrix<T>& v = slots[0];
-    v = r * v + (T(1) - r) * g.cwiseAbs2();                      // v ← ρ v + (1−ρ) g²
-    w.array() -= step * g.array() / (v.array() + eps).sqrt();    // w ← w − lr g / √(v + ε)
+    v = r * v + (T(1) - r) * g.cwiseAbs2();                    // v ← ρ v + (1−ρ) g²
+    w.array() -= step * g.array() / (v.array() + eps).sqrt();  // w ← w − lr g / √(v + ε)
   }
 };
 

@@ -30,15 +30,15 @@ struct SGD {
   void update(Matrix<T>& w, const Matrix<T>& g, std::vector<Matrix<T>>& slots, double lr, std::int64_t) const {
     const T step = static_cast<T>(lr), mu = static_cast<T>(momentum);
     if (momentum == 0) {
-      w.noalias() -= step * g;                        // w ← w − lr · g
+      w.noalias() -= step * g;  // w ← w − lr · g
       return;
     }
     Matrix<T>& v = slots[0];
-    v = mu * v - step * g;                            // v ← μ · v − lr · g
+    v = mu * v - step * g;  // v ← μ · v − lr · g
     if (nesterov)
-      w.noalias() += mu * v - step * g;               // w ← w + μ · v − lr · g
+      w.noalias() += mu * v - step * g;  // w ← w + μ · v − lr · g
     else
-      w.noalias() += v;                               // w ← w + v
+      w.noalias() += v;  // w ← w + v
   }
 };
 

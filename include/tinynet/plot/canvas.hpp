@@ -49,12 +49,12 @@ inline Color mix(Color a, Color b, double t) {
 namespace colors {
 inline constexpr Color white{255, 255, 255};
 inline constexpr Color black{0, 0, 0};
-inline constexpr Color text{34, 34, 34};          // near-black for labels
-inline constexpr Color axis{68, 68, 68};          // frame and tick marks
-inline constexpr Color grid{229, 229, 229};       // grid lines behind the data
+inline constexpr Color text{34, 34, 34};     // near-black for labels
+inline constexpr Color axis{68, 68, 68};     // frame and tick marks
+inline constexpr Color grid{229, 229, 229};  // grid lines behind the data
 inline constexpr Color legend_frame{204, 204, 204};
-inline constexpr Color red{214, 39, 40};          // "wrong" (tab:red)
-inline constexpr Color green{44, 160, 44};        // "right" (tab:green)
+inline constexpr Color red{214, 39, 40};    // "wrong" (tab:red)
+inline constexpr Color green{44, 160, 44};  // "right" (tab:green)
 }  // namespace colors
 
 // A fixed palette of ten colours that stay apart from each other (the tab10 colours of
@@ -102,8 +102,8 @@ class Canvas {
 
   Canvas(int width, int height, Color background = colors::white) : width_(width), height_(height) {
     if (width <= 0 || height <= 0)
-      throw std::invalid_argument("Canvas: size must be positive, got " + std::to_string(width) +
-                                  "x" + std::to_string(height));
+      throw std::invalid_argument("Canvas: size must be positive, got " + std::to_string(width) + "x" +
+                                  std::to_string(height));
     pixels_.resize(static_cast<std::size_t>(width) * static_cast<std::size_t>(height) * 3);
     clip_ = {0, 0, width, height};
     fill(background);
@@ -117,9 +117,8 @@ class Canvas {
 
   Color pixel(int x, int y) const {
     if (x < 0 || x >= width_ || y < 0 || y >= height_)
-      throw std::out_of_range("Canvas::pixel: (" + std::to_string(x) + ", " + std::to_string(y) +
-                              ") is outside the " + std::to_string(width_) + "x" +
-                              std::to_string(height_) + " canvas");
+      throw std::out_of_range("Canvas::pixel: (" + std::to_string(x) + ", " + std::to_string(y) + ") is outside the " +
+                              std::to_string(width_) + "x" + std::to_string(height_) + " canvas");
     const std::size_t i = offset(x, y);
     return {pixels_[i], pixels_[i + 1], pixels_[i + 2]};
   }
@@ -172,15 +171,14 @@ class Canvas {
   // A segment `thickness` pixels wide with round ends. Each pixel's coverage is its distance d
   // from the segment against the half-width h: anti-aliased, coverage = clamp(h + 1/2 − d);
   // otherwise the pixel is painted when d ≤ h.
-  void draw_line(double x0, double y0, double x1, double y1, Color c, double thickness = 1.0,
-                 bool antialias = true) {
+  void draw_line(double x0, double y0, double x1, double y1, Color c, double thickness = 1.0, bool antialias = true) {
     draw_polyline({{x0, y0}, {x1, y1}}, c, thickness, antialias);
   }
 
   // Connected segments through the points. Where segments meet, a pixel takes the largest of
   // their coverages, so joints are not painted twice.
-  void draw_polyline(const std::vector<std::pair<double, double>>& points, Color c,
-                     double thickness = 1.0, bool antialias = true) {
+  void draw_polyline(const std::vector<std::pair<double, double>>& points, Color c, double thickness = 1.0,
+                     bool antialias = true) {
     if (points.empty()) return;
     const double h = std::max(thickness, 0.0) / 2.0;
     const double reach = h + 1.0;
@@ -189,8 +187,7 @@ class Canvas {
       min_x = std::min(min_x, px), max_x = std::max(max_x, px);
       min_y = std::min(min_y, py), max_y = std::max(max_y, py);
     }
-    const Rect box = Rect{static_cast<int>(std::floor(min_x - reach)),
-                          static_cast<int>(std::floor(min_y - reach)),
+    const Rect box = Rect{static_cast<int>(std::floor(min_x - reach)), static_cast<int>(std::floor(min_y - reach)),
                           static_cast<int>(std::ceil(max_x - min_x + 2 * reach)) + 1,
                           static_cast<int>(std::ceil(max_y - min_y + 2 * reach)) + 1}
                          .intersect(clip_);
@@ -225,10 +222,8 @@ class Canvas {
 
   // A filled disc centred on (cx, cy).
   void fill_circle(double cx, double cy, double radius, Color c, bool antialias = true) {
-    const int x0 = static_cast<int>(std::floor(cx - radius - 1)),
-              x1 = static_cast<int>(std::ceil(cx + radius + 1));
-    const int y0 = static_cast<int>(std::floor(cy - radius - 1)),
-              y1 = static_cast<int>(std::ceil(cy + radius + 1));
+    const int x0 = static_cast<int>(std::floor(cx - radius - 1)), x1 = static_cast<int>(std::ceil(cx + radius + 1));
+    const int y0 = static_cast<int>(std::floor(cy - radius - 1)), y1 = static_cast<int>(std::ceil(cy + radius + 1));
     for (int y = y0; y <= y1; ++y) {
       for (int x = x0; x <= x1; ++x) {
         const double d = std::hypot(x - cx, y - cy);
@@ -253,8 +248,7 @@ class Canvas {
 
   // Draws `text` with the top of its capitals at row y; x is the left end, the centre or the
   // right end of the text as `align` says. '\n' starts a new line 12 units lower.
-  void draw_text(int x, int y, std::string_view text, Color c, int scale = kTextScale,
-                 Align align = Align::left) {
+  void draw_text(int x, int y, std::string_view text, Color c, int scale = kTextScale, Align align = Align::left) {
     const int w = text_width(text, scale);
     const int left = align == Align::left ? x : align == Align::center ? x - w / 2 : x - w;
     for_each_glyph_quad(text, [&](int u0, int v0, int u1, int v1) {
@@ -283,8 +277,8 @@ class Canvas {
       const auto* first = static_cast<const std::uint8_t*>(data);
       out->insert(out->end(), first, first + size);
     };
-    const int ok = ::tinynet::detail::stb::stbi_write_png_to_func(append, &bytes, width_, height_, 3,
-                                                       pixels_.data(), width_ * 3);
+    const int ok =
+        ::tinynet::detail::stb::stbi_write_png_to_func(append, &bytes, width_, height_, 3, pixels_.data(), width_ * 3);
     if (!ok) throw std::runtime_error("Canvas::encode_png: stb_image_write failed");
     return bytes;
   }
@@ -298,8 +292,8 @@ class Canvas {
     const fs::path dir = target.parent_path();
     std::error_code ec;
     if (!dir.empty() && !fs::is_directory(dir, ec))
-      throw std::runtime_error("Canvas::save_png: cannot write '" + path + "': directory '" +
-                               dir.string() + "' does not exist");
+      throw std::runtime_error("Canvas::save_png: cannot write '" + path + "': directory '" + dir.string() +
+                               "' does not exist");
     io::write_file_atomically(
         path,
         [&](std::ostream& out) {
@@ -328,14 +322,14 @@ class Canvas {
     std::string s = printable(text);
     // 4 vertices of 16 bytes per quad; no glyph has more than 16 quads
     std::vector<char> buffer(s.size() * 16 * 64 + 64);
-    const int quads = ::tinynet::detail::stb::stb_easy_font_print(
-        0.0f, 0.0f, s.data(), nullptr, buffer.data(), static_cast<int>(buffer.size()));
+    const int quads = ::tinynet::detail::stb::stb_easy_font_print(0.0f, 0.0f, s.data(), nullptr, buffer.data(),
+                                                                  static_cast<int>(buffer.size()));
     for (int q = 0; q < quads; ++q) {
       float a[2], b[2];
-      std::memcpy(a, buffer.data() + q * 64, sizeof a);        // vertex 0: x, y
-      std::memcpy(b, buffer.data() + q * 64 + 32, sizeof b);   // vertex 2: x, y
-      f(static_cast<int>(std::lround(a[0])), static_cast<int>(std::lround(a[1])),
-        static_cast<int>(std::lround(b[0])), static_cast<int>(std::lround(b[1])));
+      std::memcpy(a, buffer.data() + q * 64, sizeof a);       // vertex 0: x, y
+      std::memcpy(b, buffer.data() + q * 64 + 32, sizeof b);  // vertex 2: x, y
+      f(static_cast<int>(std::lround(a[0])), static_cast<int>(std::lround(a[1])), static_cast<int>(std::lround(b[0])),
+        static_cast<int>(std::lround(b[1])));
     }
   }
 

@@ -21,8 +21,15 @@ namespace tinynet::plot {
 // dark blue, and brightness falls steadily in between.
 inline Color blues(double t) {
   static constexpr std::array<Color, 9> kStops{{
-      {247, 251, 255}, {222, 235, 247}, {198, 219, 239}, {158, 202, 225}, {107, 174, 214},
-      {66, 146, 198}, {33, 113, 181}, {8, 81, 156}, {8, 48, 107},
+      {247, 251, 255},
+      {222, 235, 247},
+      {198, 219, 239},
+      {158, 202, 225},
+      {107, 174, 214},
+      {66, 146, 198},
+      {33, 113, 181},
+      {8, 81, 156},
+      {8, 48, 107},
   }};
   t = std::clamp(t, 0.0, 1.0) * (kStops.size() - 1);
   const std::size_t i = std::min(static_cast<std::size_t>(t), kStops.size() - 2);
@@ -31,12 +38,12 @@ inline Color blues(double t) {
 
 // Where each part of the picture goes.
 struct ConfusionMatrixLayout {
-  int width = 0, height = 0;  // of the whole picture
-  int classes = 0;            // K
-  int cell = 0;               // side of one cell in pixels
-  int count_scale = 2;        // text scale of the counts; 0: counts do not fit and are left out
+  int width = 0, height = 0;      // of the whole picture
+  int classes = 0;                // K
+  int cell = 0;                   // side of one cell in pixels
+  int count_scale = 2;            // text scale of the counts; 0: counts do not fit and are left out
   bool vertical_columns = false;  // column labels turned a quarter turn (long class names)
-  Rect matrix;                // the K×K cells
+  Rect matrix;                    // the K×K cells
   Rect colorbar;
 
   // The cell of samples of class `true_class` predicted as `predicted_class`.
@@ -47,16 +54,15 @@ struct ConfusionMatrixLayout {
 
 namespace detail {
 
-inline std::vector<std::string> class_labels(const std::vector<std::string>& names, int k,
-                                             const char* who) {
+inline std::vector<std::string> class_labels(const std::vector<std::string>& names, int k, const char* who) {
   if (names.empty()) {
     std::vector<std::string> numbers;
     for (int i = 0; i < k; ++i) numbers.push_back(std::to_string(i));
     return numbers;
   }
   if (static_cast<int>(names.size()) != k)
-    throw std::invalid_argument(std::string(who) + ": " + std::to_string(names.size()) +
-                                " class names for " + std::to_string(k) + " classes");
+    throw std::invalid_argument(std::string(who) + ": " + std::to_string(names.size()) + " class names for " +
+                                std::to_string(k) + " classes");
   return names;
 }
 
@@ -67,8 +73,8 @@ inline void check_counts(const Matrix<int>& counts) {
   for (Index j = 0; j < counts.cols(); ++j)
     for (Index i = 0; i < counts.rows(); ++i)
       if (counts(i, j) < 0)
-        throw std::invalid_argument("confusion_matrix plot: negative count " + std::to_string(counts(i, j)) +
-                                    " at (" + std::to_string(i) + ", " + std::to_string(j) + ")");
+        throw std::invalid_argument("confusion_matrix plot: negative count " + std::to_string(counts(i, j)) + " at (" +
+                                    std::to_string(i) + ", " + std::to_string(j) + ")");
 }
 
 constexpr int kCmPad = 16;
@@ -109,18 +115,16 @@ inline ConfusionMatrixLayout confusion_matrix_layout(const Matrix<int>& counts,
   L.colorbar = {L.matrix.right() + 24, top, detail::kCmBarWidth, L.matrix.height};
 
   int widest_tick = Canvas::text_width(std::to_string(counts.maxCoeff()));
-  L.width = std::max(L.colorbar.right() + 8 + widest_tick + detail::kCmPad,
-                     Canvas::text_width(title) + 2 * detail::kCmPad);
+  L.width =
+      std::max(L.colorbar.right() + 8 + widest_tick + detail::kCmPad, Canvas::text_width(title) + 2 * detail::kCmPad);
   L.height = L.matrix.bottom() + 8 + column_labels_height + 14 + th + detail::kCmPad;
   return L;
 }
 
-inline Canvas render_confusion_heatmap(const Matrix<int>& counts,
-                                      const std::vector<std::string>& class_names = {},
-                                      const std::string& title = "Confusion matrix") {
+inline Canvas render_confusion_heatmap(const Matrix<int>& counts, const std::vector<std::string>& class_names = {},
+                                       const std::string& title = "Confusion matrix") {
   const ConfusionMatrixLayout L = confusion_matrix_layout(counts, class_names, title);
-  const std::vector<std::string> names =
-      detail::class_labels(class_names, L.classes, "confusion_matrix plot");
+  const std::vector<std::string> names = detail::class_labels(class_names, L.classes, "confusion_matrix plot");
   const int th = Canvas::text_height();
   const double most = std::max(1, counts.maxCoeff());
   Canvas canvas(L.width, L.height);
@@ -144,15 +148,15 @@ inline Canvas render_confusion_heatmap(const Matrix<int>& counts,
   for (int i = 0; i < L.classes; ++i) {
     const std::string& name = names[static_cast<std::size_t>(i)];
     const Rect row = L.cell_rect(i, 0);
-    canvas.draw_text(L.matrix.x - 10, row.y + (row.height - th) / 2, name, colors::text,
-                     Canvas::kTextScale, Align::right);
+    canvas.draw_text(L.matrix.x - 10, row.y + (row.height - th) / 2, name, colors::text, Canvas::kTextScale,
+                     Align::right);
     const Rect col = L.cell_rect(L.classes - 1, i);
     if (L.vertical_columns) {
       const int w = Canvas::text_width(name);
       canvas.draw_text_vertical(col.x + col.width / 2, L.matrix.bottom() + 8 + w / 2, name, colors::text);
     } else {
-      canvas.draw_text(col.x + col.width / 2, L.matrix.bottom() + 8, name, colors::text,
-                       Canvas::kTextScale, Align::center);
+      canvas.draw_text(col.x + col.width / 2, L.matrix.bottom() + 8, name, colors::text, Canvas::kTextScale,
+                       Align::center);
     }
   }
   int labels_height = th;
@@ -161,10 +165,9 @@ inline Canvas render_confusion_heatmap(const Matrix<int>& counts,
 
   // axis labels and title
   const int cx = L.matrix.x + L.matrix.width / 2;
-  canvas.draw_text(cx, L.matrix.bottom() + 8 + labels_height + 14, "Predicted label", colors::text,
-                   Canvas::kTextScale, Align::center);
-  canvas.draw_text_vertical(detail::kCmPad + th / 2, L.matrix.y + L.matrix.height / 2, "True label",
-                            colors::text);
+  canvas.draw_text(cx, L.matrix.bottom() + 8 + labels_height + 14, "Predicted label", colors::text, Canvas::kTextScale,
+                   Align::center);
+  canvas.draw_text_vertical(detail::kCmPad + th / 2, L.matrix.y + L.matrix.height / 2, "True label", colors::text);
   if (!title.empty()) {  // over the matrix, moved in where a long title would leave the picture
     const int tw = Canvas::text_width(title);
     const int tx = std::clamp(cx, detail::kCmPad + tw / 2,
@@ -190,7 +193,7 @@ inline Canvas render_confusion_heatmap(const Matrix<int>& counts,
 
 // Draws the heatmap and writes it to `path` as a PNG.
 inline void confusion_heatmap(const Matrix<int>& counts, const std::vector<std::string>& class_names,
-                             const std::string& path, const std::string& title = "Confusion matrix") {
+                              const std::string& path, const std::string& title = "Confusion matrix") {
   render_confusion_heatmap(counts, class_names, title).save_png(path);
 }
 

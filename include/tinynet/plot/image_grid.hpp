@@ -28,14 +28,14 @@ struct ImageGridOptions {
 struct ImageGridLayout {
   int width = 0, height = 0;  // of the whole picture
   int rows = 0, columns = 0;
-  std::vector<Rect> images;   // the enlarged image of each shown sample, in order
+  std::vector<Rect> images;  // the enlarged image of each shown sample, in order
 };
 
 namespace detail {
 
-constexpr int kGridPad = 16;    // border around the grid
-constexpr int kGridGap = 14;    // between tiles
-constexpr int kGridFrame = 3;   // frame width around each image
+constexpr int kGridPad = 16;   // border around the grid
+constexpr int kGridGap = 14;   // between tiles
+constexpr int kGridFrame = 3;  // frame width around each image
 
 // The text lines under a tile: "pred: <name>" and/or "true: <name>".
 inline std::vector<std::string> tile_lines(std::size_t column, const std::vector<int>& predicted,
@@ -60,9 +60,8 @@ inline std::vector<int> shown_columns(Index available, const ImageGridOptions& o
   }
   for (std::size_t i = 0; i < shown.size(); ++i)
     if (shown[i] < 0 || shown[i] >= available)
-      throw std::invalid_argument("image_grid: indices[" + std::to_string(i) +
-                                  "] = " + std::to_string(shown[i]) + " is outside the " +
-                                  std::to_string(available) + " images");
+      throw std::invalid_argument("image_grid: indices[" + std::to_string(i) + "] = " + std::to_string(shown[i]) +
+                                  " is outside the " + std::to_string(available) + " images");
   return shown;
 }
 
@@ -70,8 +69,8 @@ inline std::vector<int> shown_columns(Index available, const ImageGridOptions& o
 
 // The layout for `count` images of image_height×image_width pixels with `lines` text lines
 // under each, at most `widest_line` pixels wide.
-inline ImageGridLayout image_grid_layout(int count, int image_height, int image_width, int lines,
-                                         int widest_line, const ImageGridOptions& options = {}) {
+inline ImageGridLayout image_grid_layout(int count, int image_height, int image_width, int lines, int widest_line,
+                                         const ImageGridOptions& options = {}) {
   if (options.columns <= 0 || options.scale <= 0)
     throw std::invalid_argument("image_grid: columns and scale must be positive, got " +
                                 std::to_string(options.columns) + " and " + std::to_string(options.scale));
@@ -104,25 +103,22 @@ inline ImageGridLayout image_grid_layout(int count, int image_height, int image_
 template <typename T>
 Canvas render_image_grid(const Matrix<T>& images, int image_height, int image_width,
                          const std::vector<int>& predicted = {}, const std::vector<int>& true_labels = {},
-                         const std::vector<std::string>& class_names = {},
-                         const ImageGridOptions& options = {}) {
-  if (image_height <= 0 || image_width <= 0 ||
-      images.rows() != static_cast<Index>(image_height) * image_width)
+                         const std::vector<std::string>& class_names = {}, const ImageGridOptions& options = {}) {
+  if (image_height <= 0 || image_width <= 0 || images.rows() != static_cast<Index>(image_height) * image_width)
     throw std::invalid_argument("image_grid: images have " + std::to_string(images.rows()) +
-                                " rows, expected image_height*image_width = " + std::to_string(image_height) +
-                                "*" + std::to_string(image_width));
+                                " rows, expected image_height*image_width = " + std::to_string(image_height) + "*" +
+                                std::to_string(image_width));
   for (const auto* labels : {&predicted, &true_labels})
     if (!labels->empty() && static_cast<Index>(labels->size()) != images.cols())
-      throw std::invalid_argument(
-          std::string("image_grid: ") + (labels == &predicted ? "predicted" : "true_labels") + " has " +
-          std::to_string(labels->size()) + " labels for " + std::to_string(images.cols()) + " images");
+      throw std::invalid_argument(std::string("image_grid: ") + (labels == &predicted ? "predicted" : "true_labels") +
+                                  " has " + std::to_string(labels->size()) + " labels for " +
+                                  std::to_string(images.cols()) + " images");
   const std::vector<int> shown = detail::shown_columns(images.cols(), options);
   if (shown.empty()) throw std::invalid_argument("image_grid: no images to show");
 
   int lines = 0, widest = 0;
   for (int column : shown) {
-    const auto text =
-        detail::tile_lines(static_cast<std::size_t>(column), predicted, true_labels, class_names);
+    const auto text = detail::tile_lines(static_cast<std::size_t>(column), predicted, true_labels, class_names);
     lines = std::max(lines, static_cast<int>(text.size()));
     for (const std::string& s : text) widest = std::max(widest, Canvas::text_width(s));
   }
@@ -131,10 +127,8 @@ Canvas render_image_grid(const Matrix<T>& images, int image_height, int image_wi
   const int th = Canvas::text_height();
   Canvas canvas(L.width, L.height);
   if (!options.title.empty()) {
-    canvas.draw_text(L.width / 2, detail::kGridPad, options.title, colors::text, Canvas::kTextScale,
-                     Align::center);
-    canvas.draw_text(L.width / 2 + 1, detail::kGridPad, options.title, colors::text, Canvas::kTextScale,
-                     Align::center);
+    canvas.draw_text(L.width / 2, detail::kGridPad, options.title, colors::text, Canvas::kTextScale, Align::center);
+    canvas.draw_text(L.width / 2 + 1, detail::kGridPad, options.title, colors::text, Canvas::kTextScale, Align::center);
   }
 
   for (std::size_t k = 0; k < shown.size(); ++k) {
@@ -150,10 +144,8 @@ Canvas render_image_grid(const Matrix<T>& images, int image_height, int image_wi
       for (int x = 0; x < image_width; ++x) {
         const double v =
             static_cast<double>(images(static_cast<Index>(y) * image_width + x, static_cast<Index>(column)));
-        const auto g =
-            static_cast<std::uint8_t>(std::lround(255.0 * std::clamp(std::isfinite(v) ? v : 0.0, 0.0, 1.0)));
-        canvas.fill_rect({r.x + x * options.scale, r.y + y * options.scale, options.scale, options.scale},
-                         {g, g, g});
+        const auto g = static_cast<std::uint8_t>(std::lround(255.0 * std::clamp(std::isfinite(v) ? v : 0.0, 0.0, 1.0)));
+        canvas.fill_rect({r.x + x * options.scale, r.y + y * options.scale, options.scale, options.scale}, {g, g, g});
       }
     }
     const Color ink = !judged ? colors::text : right ? colors::green : colors::red;
@@ -172,8 +164,7 @@ template <typename T>
 void image_grid(const Matrix<T>& images, int image_height, int image_width, const std::vector<int>& predicted,
                 const std::vector<int>& true_labels, const std::vector<std::string>& class_names,
                 const std::string& path, const ImageGridOptions& options = {}) {
-  render_image_grid(images, image_height, image_width, predicted, true_labels, class_names, options)
-      .save_png(path);
+  render_image_grid(images, image_height, image_width, predicted, true_labels, class_names, options).save_png(path);
 }
 
 }  // namespace tinynet::plot

@@ -22,11 +22,11 @@
 namespace tinynet::plot {
 
 struct Series {
-  std::string name;                 // shown in the legend; an empty name stays out of it
-  std::vector<double> x, y;         // same length; a non-finite value breaks the line
-  std::optional<Color> color;       // default: palette(position of the series)
-  double thickness = 2.0;           // line width in pixels
-  bool markers = true;              // a dot on each point (charts of up to 60 points)
+  std::string name;            // shown in the legend; an empty name stays out of it
+  std::vector<double> x, y;    // same length; a non-finite value breaks the line
+  std::optional<Color> color;  // default: palette(position of the series)
+  double thickness = 2.0;      // line width in pixels
+  bool markers = true;         // a dot on each point (charts of up to 60 points)
 };
 
 enum class LegendPosition {
@@ -45,36 +45,54 @@ struct ChartLayout {
 
   // Pixel column / row of a data value (pixel centres are whole numbers).
   double to_px_x(double v) const { return plot.x + (v - x_min) / (x_max - x_min) * (plot.width - 1); }
-  double to_px_y(double v) const {
-    return plot.bottom() - 1 - (v - y_min) / (y_max - y_min) * (plot.height - 1);
-  }
+  double to_px_y(double v) const { return plot.bottom() - 1 - (v - y_min) / (y_max - y_min) * (plot.height - 1); }
 };
 
 class LineChart {
  public:
-  static constexpr int kPad = 12;         // empty border around the chart
+  static constexpr int kPad = 12;  // empty border around the chart
   static constexpr int kTickLength = 5;
   static constexpr int kMaxMarkers = 60;  // more points than this: line only
 
   LineChart() = default;
   explicit LineChart(std::string title) : title_(std::move(title)) {}
 
-  LineChart& title(std::string t) { title_ = std::move(t); return *this; }
-  LineChart& x_label(std::string t) { x_label_ = std::move(t); return *this; }
-  LineChart& y_label(std::string t) { y_label_ = std::move(t); return *this; }
-  LineChart& legend(LegendPosition p) { legend_ = p; return *this; }
+  LineChart& title(std::string t) {
+    title_ = std::move(t);
+    return *this;
+  }
+  LineChart& x_label(std::string t) {
+    x_label_ = std::move(t);
+    return *this;
+  }
+  LineChart& y_label(std::string t) {
+    y_label_ = std::move(t);
+    return *this;
+  }
+  LineChart& legend(LegendPosition p) {
+    legend_ = p;
+    return *this;
+  }
   // Ticks on whole numbers only (epochs, counts).
-  LineChart& integer_x_ticks(bool on = true) { integer_x_ = on; return *this; }
+  LineChart& integer_x_ticks(bool on = true) {
+    integer_x_ = on;
+    return *this;
+  }
 
   // Fixed axis ranges; without them the axes span the data plus 5% on each side.
-  LineChart& x_limits(double lo, double hi) { x_limits_ = checked_limits("x_limits", lo, hi); return *this; }
-  LineChart& y_limits(double lo, double hi) { y_limits_ = checked_limits("y_limits", lo, hi); return *this; }
+  LineChart& x_limits(double lo, double hi) {
+    x_limits_ = checked_limits("x_limits", lo, hi);
+    return *this;
+  }
+  LineChart& y_limits(double lo, double hi) {
+    y_limits_ = checked_limits("y_limits", lo, hi);
+    return *this;
+  }
 
   LineChart& add(Series s) {
     if (s.x.size() != s.y.size())
-      throw std::invalid_argument("LineChart::add: series '" + s.name + "' has " +
-                                  std::to_string(s.x.size()) + " x values but " +
-                                  std::to_string(s.y.size()) + " y values");
+      throw std::invalid_argument("LineChart::add: series '" + s.name + "' has " + std::to_string(s.x.size()) +
+                                  " x values but " + std::to_string(s.y.size()) + " y values");
     series_.push_back(std::move(s));
     return *this;
   }
@@ -143,11 +161,9 @@ class LineChart {
 
     // grid lines behind everything
     for (double v : L.y_ticks.values)
-      canvas.fill_rect({L.plot.x, static_cast<int>(std::lround(L.to_px_y(v))), L.plot.width, 1},
-                       colors::grid);
+      canvas.fill_rect({L.plot.x, static_cast<int>(std::lround(L.to_px_y(v))), L.plot.width, 1}, colors::grid);
     for (double v : L.x_ticks.values)
-      canvas.fill_rect({static_cast<int>(std::lround(L.to_px_x(v))), L.plot.y, 1, L.plot.height},
-                       colors::grid);
+      canvas.fill_rect({static_cast<int>(std::lround(L.to_px_x(v))), L.plot.y, 1, L.plot.height}, colors::grid);
 
     // the data, clipped to the axes
     canvas.set_clip(L.plot.intersect(saved_clip));
@@ -160,14 +176,14 @@ class LineChart {
     for (double v : L.y_ticks.values) {
       const int py = static_cast<int>(std::lround(L.to_px_y(v)));
       canvas.fill_rect({frame.x - kTickLength, py, kTickLength, 1}, colors::axis);
-      canvas.draw_text(frame.x - kTickLength - 6, py - th / 2, format_number(v, L.y_ticks.decimals),
-                       colors::text, Canvas::kTextScale, Align::right);
+      canvas.draw_text(frame.x - kTickLength - 6, py - th / 2, format_number(v, L.y_ticks.decimals), colors::text,
+                       Canvas::kTextScale, Align::right);
     }
     for (double v : L.x_ticks.values) {
       const int px = static_cast<int>(std::lround(L.to_px_x(v)));
       canvas.fill_rect({px, frame.bottom(), 1, kTickLength}, colors::axis);
-      canvas.draw_text(px, frame.bottom() + kTickLength + 6, format_number(v, L.x_ticks.decimals),
-                       colors::text, Canvas::kTextScale, Align::center);
+      canvas.draw_text(px, frame.bottom() + kTickLength + 6, format_number(v, L.x_ticks.decimals), colors::text,
+                       Canvas::kTextScale, Align::center);
     }
 
     // title and axis labels
@@ -177,8 +193,8 @@ class LineChart {
       canvas.draw_text(cx + 1, area.y + kPad, title_, colors::text, Canvas::kTextScale, Align::center);
     }
     if (!x_label_.empty())
-      canvas.draw_text(cx, frame.bottom() + kTickLength + 6 + th + 12, x_label_, colors::text,
-                       Canvas::kTextScale, Align::center);
+      canvas.draw_text(cx, frame.bottom() + kTickLength + 6 + th + 12, x_label_, colors::text, Canvas::kTextScale,
+                       Align::center);
     if (!y_label_.empty())
       canvas.draw_text_vertical(area.x + kPad + th / 2, L.plot.y + L.plot.height / 2, y_label_, colors::text);
 
@@ -242,9 +258,7 @@ class LineChart {
     return {8 + 28 + 8 + widest + 10, 8 + 24 * legend_rows()};
   }
 
-  bool show_markers(const Series& s) const {
-    return s.markers && s.x.size() <= static_cast<std::size_t>(kMaxMarkers);
-  }
+  bool show_markers(const Series& s) const { return s.markers && s.x.size() <= static_cast<std::size_t>(kMaxMarkers); }
 
   // Pixel positions of a series, split where a value is not finite.
   std::vector<std::vector<std::pair<double, double>>> runs_of(const ChartLayout& L, const Series& s) const {
@@ -273,17 +287,22 @@ class LineChart {
   // the first of those that cover the fewest sampled points of the lines.
   Rect place_legend(const ChartLayout& L) const {
     const auto [w, h] = legend_size();
-    if (legend_ == LegendPosition::outside_right)
-      return {L.plot.right() + 12, L.plot.y, w, h};
+    if (legend_ == LegendPosition::outside_right) return {L.plot.right() + 12, L.plot.y, w, h};
     const int inset = 8;
     const int x_left = L.plot.x + inset, x_right = L.plot.right() - inset - w;
     const int x_mid = L.plot.x + (L.plot.width - w) / 2;
     const int y_top = L.plot.y + inset, y_bottom = L.plot.bottom() - inset - h;
     const int y_mid = L.plot.y + (L.plot.height - h) / 2;
     const std::array<Rect, 9> candidates{{
-        {x_right, y_top, w, h}, {x_left, y_top, w, h}, {x_left, y_bottom, w, h},
-        {x_right, y_bottom, w, h}, {x_right, y_mid, w, h}, {x_left, y_mid, w, h},
-        {x_mid, y_bottom, w, h}, {x_mid, y_top, w, h}, {x_mid, y_mid, w, h},
+        {x_right, y_top, w, h},
+        {x_left, y_top, w, h},
+        {x_left, y_bottom, w, h},
+        {x_right, y_bottom, w, h},
+        {x_right, y_mid, w, h},
+        {x_left, y_mid, w, h},
+        {x_mid, y_bottom, w, h},
+        {x_mid, y_top, w, h},
+        {x_mid, y_mid, w, h},
     }};
     // points every ~2 pixels along each line
     std::vector<std::pair<double, double>> samples;
@@ -393,8 +412,7 @@ inline LineChart training_panel(const History& history, std::string_view metric)
 // epoch, training and validation, side by side under one title. Throws std::invalid_argument on a history without epochs.
 inline Canvas render_training_curves(const History& history, const std::string& title = "Training history",
                                      int width = 1200, int height = 500) {
-  if (history.epochs.empty())
-    throw std::invalid_argument("training_curves: the history has no epochs");
+  if (history.epochs.empty()) throw std::invalid_argument("training_curves: the history has no epochs");
   Canvas canvas(width, height);
   const int title_band = title.empty() ? 0 : Canvas::text_height(3) + 20;
   if (!title.empty()) {
@@ -410,17 +428,15 @@ inline Canvas render_training_curves(const History& history, const std::string& 
   return canvas;
 }
 
-inline void training_curves(const History& history, const std::string& path,
-                            std::string title = "Training history") {
+inline void training_curves(const History& history, const std::string& path, std::string title = "Training history") {
   render_training_curves(history, title).save_png(path);
 }
 
 // One metric ("accuracy", "val_loss", ... as History::metric names them) of several runs on one
 // chart, a line per run named in the legend: runs of different models, or the folds of a k-fold
 // cross-validation. Throws std::invalid_argument on no runs or a metric a run did not record.
-inline Canvas render_compare_runs(const std::vector<std::pair<std::string, History>>& runs,
-                                  const std::string& metric, const std::string& title = "",
-                                  int width = 900, int height = 550) {
+inline Canvas render_compare_runs(const std::vector<std::pair<std::string, History>>& runs, const std::string& metric,
+                                  const std::string& title = "", int width = 900, int height = 550) {
   if (runs.empty()) throw std::invalid_argument("compare_runs: no runs to compare");
   LineChart chart(title.empty() ? metric_label(metric) + " by epoch" : title);
   chart.x_label("Epoch").y_label(metric_label(metric)).integer_x_ticks();

@@ -13,7 +13,7 @@ namespace tinynet::plot {
 struct Ticks {
   std::vector<double> values;  // ascending, all inside the range asked for
   double step = 1.0;
-  int decimals = 0;            // digits after the point that tell the ticks apart
+  int decimals = 0;  // digits after the point that tell the ticks apart
 };
 
 // The smallest of 1, 2, 5, 10 times a power of ten that is ≥ x (x > 0).

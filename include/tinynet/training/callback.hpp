@@ -22,20 +22,20 @@ class Sequential;
 // What on_train_begin learns about the run.
 struct TrainBegin {
   int epochs = 0;
-  int initial_epoch = 0;        // epochs already done (resumed runs)
-  Index samples = 0;            // training samples per epoch
-  Index steps_per_epoch = 0;    // batches per epoch
+  int initial_epoch = 0;      // epochs already done (resumed runs)
+  Index samples = 0;          // training samples per epoch
+  Index steps_per_epoch = 0;  // batches per epoch
   bool has_validation = false;
 };
 
 // What on_batch_end learns: running means over the epoch so far.
 struct BatchEnd {
-  int epoch = 0;                // 1-based
-  Index step = 0;               // 1-based batch number within the epoch
+  int epoch = 0;   // 1-based
+  Index step = 0;  // 1-based batch number within the epoch
   Index steps_per_epoch = 0;
-  double loss = 0;              // running mean loss of the epoch so far
-  double accuracy = 0;          // running accuracy of the epoch so far
-  double seconds = 0;           // since the epoch began
+  double loss = 0;      // running mean loss of the epoch so far
+  double accuracy = 0;  // running accuracy of the epoch so far
+  double seconds = 0;   // since the epoch began
 };
 
 template <typename T>

@@ -77,17 +77,17 @@ inline std::vector<std::vector<Index>> kfold_indices(Index n, const KFoldOptions
 }
 
 struct FoldResult {
-  int fold = 0;                        // 1-based
-  std::vector<Index> train_indices;    // sorted
-  std::vector<Index> test_indices;     // sorted
-  History history;                     // of fit on the training part (val_ = the test part)
-  Evaluation evaluation;               // of the trained model on the test part
+  int fold = 0;                      // 1-based
+  std::vector<Index> train_indices;  // sorted
+  std::vector<Index> test_indices;   // sorted
+  History history;                   // of fit on the training part (val_ = the test part)
+  Evaluation evaluation;             // of the trained model on the test part
 };
 
 struct CrossValidationResult {
   std::vector<FoldResult> folds;
   double mean_accuracy = 0;
-  double std_accuracy = 0;             // population standard deviation
+  double std_accuracy = 0;  // population standard deviation
   double mean_loss = 0;
   double std_loss = 0;
 };
@@ -108,7 +108,9 @@ inline std::vector<int> take_columns(const std::vector<int>& labels, const std::
 
 inline Index sample_count(const std::vector<int>& labels) { return static_cast<Index>(labels.size()); }
 template <typename T>
-Index sample_count(const Matrix<T>& targets) { return targets.cols(); }
+Index sample_count(const Matrix<T>& targets) {
+  return targets.cols();
+}
 
 // (mean, population std) of a list of values.
 inline std::pair<double, double> mean_and_std(const std::vector<double>& values) {
@@ -131,7 +133,8 @@ template <typename MakeModel, typename T, typename Targets>
 CrossValidationResult cross_validate(
     MakeModel&& make_model, const Matrix<T>& x, const Targets& targets, KFoldOptions kfold = {},
     FitOptions<T> fit_options = {},
-    const std::type_identity_t<std::function<std::vector<std::shared_ptr<Callback<T>>>(int fold)>>& make_callbacks = {}) {
+    const std::type_identity_t<std::function<std::vector<std::shared_ptr<Callback<T>>>(int fold)>>& make_callbacks =
+        {}) {
   static_assert(std::is_same_v<std::remove_cvref_t<std::invoke_result_t<MakeModel&>>, Sequential<T>>,
                 "cross_validate: make_model() must return a Sequential<T> of the data's scalar type");
   static_assert(std::is_same_v<Targets, std::vector<int>> || std::is_same_v<Targets, Matrix<T>>,
@@ -140,11 +143,13 @@ CrossValidationResult cross_validate(
     throw std::invalid_argument("cross_validate: " + std::to_string(x.cols()) + " samples but " +
                                 std::to_string(detail::sample_count(targets)) + " targets");
   if (fit_options.validation_split != 0 || fit_options.validation_data.x)
-    throw std::invalid_argument("cross_validate: each fold validates on its own test part; "
-                                "leave validation_split and validation_data unset");
+    throw std::invalid_argument(
+        "cross_validate: each fold validates on its own test part; "
+        "leave validation_split and validation_data unset");
   if (!fit_options.callbacks.empty())
-    throw std::invalid_argument("cross_validate: callbacks keep state from one fold to the next; pass "
-                                "make_callbacks(fold), which gives each fold its own, instead of fit_options.callbacks");
+    throw std::invalid_argument(
+        "cross_validate: callbacks keep state from one fold to the next; pass "
+        "make_callbacks(fold), which gives each fold its own, instead of fit_options.callbacks");
 
   const std::vector<std::vector<Index>> tests = kfold_indices(x.cols(), kfold);
   CrossValidationResult result;
@@ -163,9 +168,8 @@ CrossValidationResult cross_validate(
     const Targets y_train = detail::take_columns(targets, fold.train_indices);
     const Targets y_test = detail::take_columns(targets, fold.test_indices);
 
-    Sequential<T> model = make_model();   // a fresh model for every fold
-    if (!model.compiled())
-      throw std::logic_error("cross_validate: make_model() must return a compiled model");
+    Sequential<T> model = make_model();  // a fresh model for every fold
+    if (!model.compiled()) throw std::logic_error("cross_validate: make_model() must return a compiled model");
     FitOptions<T> options = fit_options;
     if (make_callbacks) options.callbacks = make_callbacks(fold.fold);
     options.validation_data.x = &x_test;

@@ -44,19 +44,19 @@ namespace tinynet {
 template <typename T>
 struct FitOptions {
   int epochs = 1;
-  Index batch_size = 32;                 // Keras's default
-  bool shuffle = true;                   // reshuffle the training data every epoch
-  std::uint64_t seed = 42;               // shuffling order and augmentation
-  int verbose = 1;                       // 0 silent, 1 progress bar (one line per epoch off a terminal), 2 one line per epoch
-  double validation_split = 0;           // last fraction of x, taken before shuffling (Keras)
-  ValidationData<T> validation_data{};   // or explicit validation data (wins over validation_split)
+  Index batch_size = 32;        // Keras's default
+  bool shuffle = true;          // reshuffle the training data every epoch
+  std::uint64_t seed = 42;      // shuffling order and augmentation
+  int verbose = 1;              // 0 silent, 1 progress bar (one line per epoch off a terminal), 2 one line per epoch
+  double validation_split = 0;  // last fraction of x, taken before shuffling (Keras)
+  ValidationData<T> validation_data{};  // or explicit validation data (wins over validation_split)
   std::vector<std::shared_ptr<Callback<T>>> callbacks{};
-  int initial_epoch = 0;                 // epochs already done (to resume training)
+  int initial_epoch = 0;  // epochs already done (to resume training)
   // Optional data augmentation: called on every training batch (features × N) after it is
   // gathered, with fit's random generator (see data/augment.hpp). Validation data is never augmented.
   std::function<void(Matrix<T>& batch, Random& random)> augment{};
-  bool terminate_on_nan = true;          // stop at a non-finite loss or gradient (see the top of this file)
-  std::ostream* out = &std::cout;        // where progress goes
+  bool terminate_on_nan = true;    // stop at a non-finite loss or gradient (see the top of this file)
+  std::ostream* out = &std::cout;  // where progress goes
 };
 
 namespace detail {
@@ -83,8 +83,8 @@ void check_finite(const Matrix<T>& x, const std::string& who) {
   for (Index n = 0; n < x.cols(); ++n)
     for (Index i = 0; i < x.rows(); ++i)
       if (!std::isfinite(x(i, n)))
-        throw std::invalid_argument(who + ": sample " + std::to_string(n) + ", feature " + std::to_string(i) +
-                                    " is " + std::to_string(x(i, n)) + "; the data must be finite");
+        throw std::invalid_argument(who + ": sample " + std::to_string(n) + ", feature " + std::to_string(i) + " is " +
+                                    std::to_string(x(i, n)) + "; the data must be finite");
 }
 
 inline double seconds_since(std::chrono::steady_clock::time_point start) {
@@ -169,8 +169,8 @@ History fit(Model& model, const Matrix<T>& x, const Matrix<T>& targets, const Fi
       log.loss = log.accuracy = std::nan("");
     }
     if (validation.present()) {
-      const auto v = model.evaluate_targets(validation.x->middleCols(validation.first, validation.count),
-                                            validation.targets);
+      const auto v =
+          model.evaluate_targets(validation.x->middleCols(validation.first, validation.count), validation.targets);
       log.val_loss = v.loss;
       log.val_accuracy = v.accuracy;
     }

@@ -51,8 +51,10 @@ namespace detail {
 // True when `out` is std::cout (or std::cerr, std::clog) and its file descriptor is a terminal.
 inline bool stream_is_terminal(const std::ostream& out) {
   std::FILE* file = nullptr;
-  if (&out == &std::cout) file = stdout;
-  else if (&out == &std::cerr || &out == &std::clog) file = stderr;
+  if (&out == &std::cout)
+    file = stdout;
+  else if (&out == &std::cerr || &out == &std::clog)
+    file = stderr;
   if (!file) return false;
 #if defined(_WIN32)
   return _isatty(_fileno(file)) != 0;
@@ -66,9 +68,12 @@ inline std::string format_duration(double seconds) {
   const long long total = std::llround(std::max(0.0, seconds));  // NaN → 0
   const long long h = total / 3600, m = total / 60 % 60, s = total % 60;
   char text[64];
-  if (h > 0) std::snprintf(text, sizeof text, "%lldh %02lldm %02llds", h, m, s);
-  else if (m > 0) std::snprintf(text, sizeof text, "%lldm %02llds", m, s);
-  else std::snprintf(text, sizeof text, "%llds", s);
+  if (h > 0)
+    std::snprintf(text, sizeof text, "%lldh %02lldm %02llds", h, m, s);
+  else if (m > 0)
+    std::snprintf(text, sizeof text, "%lldm %02llds", m, s);
+  else
+    std::snprintf(text, sizeof text, "%llds", s);
   return text;
 }
 
@@ -134,7 +139,7 @@ class ProgressBar : public Callback<T> {
         out_(out),
         options_(options),
         in_place_(verbose == 1 && (options.terminal == Terminal::detect ? detail::stream_is_terminal(out)
-                                                                         : options.terminal == Terminal::yes)) {}
+                                                                        : options.terminal == Terminal::yes)) {}
 
   // True when the bar is redrawn in place; false for one line per epoch (or for verbose 0).
   bool in_place() const { return in_place_; }
@@ -160,8 +165,7 @@ class ProgressBar : public Callback<T> {
     const double per_step = batch.seconds / static_cast<double>(std::max<Index>(1, step_));
     const std::string eta = detail::format_duration(per_step * static_cast<double>(steps_ - step_));
     redraw(detail::format_step_count(step_, steps_) + ' ' + bar(step_) + ' ' + detail::format_duration(batch.seconds) +
-               ' ' + detail::format_step_time(per_step) + " - ETA: " + eta +
-               metrics(running(batch)),
+               ' ' + detail::format_step_time(per_step) + " - ETA: " + eta + metrics(running(batch)),
            false);
   }
 
@@ -193,7 +197,8 @@ class ProgressBar : public Callback<T> {
   // " - accuracy: 0.8399 - loss: 0.4664 - val_accuracy: …", every metric the log carries, in Keras's order.
   static std::string metrics(const EpochLog& log) {
     std::string text;
-    for (const auto& [name, value] : log.metrics()) text += " - " + std::string(name) + ": " + detail::format_metric(value);
+    for (const auto& [name, value] : log.metrics())
+      text += " - " + std::string(name) + ": " + detail::format_metric(value);
     return text;
   }
 
@@ -212,10 +217,10 @@ class ProgressBar : public Callback<T> {
   ProgressOptions options_;
   bool in_place_;
   int epochs_ = 0;
-  Index steps_ = 0;                  // steps per epoch
-  Index step_ = 0;                   // last step seen in this epoch
-  double last_draw_ = 0;             // BatchEnd::seconds of the last redraw
-  std::size_t shown_width_ = 0;      // characters of the line on screen
+  Index steps_ = 0;              // steps per epoch
+  Index step_ = 0;               // last step seen in this epoch
+  double last_draw_ = 0;         // BatchEnd::seconds of the last redraw
+  std::size_t shown_width_ = 0;  // characters of the line on screen
 };
 
 }  // namespace tinynet

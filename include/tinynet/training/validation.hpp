@@ -27,10 +27,10 @@ struct ValidationData {
 // What resolve_validation decided.
 template <typename T>
 struct Validation {
-  Index train_count = 0;        // fit trains on the first train_count samples of x
+  Index train_count = 0;         // fit trains on the first train_count samples of x
   const Matrix<T>* x = nullptr;  // validates on columns [first, first + count) of *x (nullptr: no validation)
   Index first = 0, count = 0;
-  Matrix<T> targets;            // (classes × count) one-hot targets of those samples
+  Matrix<T> targets;  // (classes × count) one-hot targets of those samples
 
   bool present() const { return x != nullptr; }
 };
