@@ -152,6 +152,27 @@ TEST_CASE("validation_data is validated on as given, with labels or one-hot targ
   CHECK(*h2.epochs.back().val_loss == Catch::Approx(*history.epochs.back().val_loss).epsilon(1e-12));
 }
 
+TEST_CASE("Given both validation_data and validation_split, fit validates on the data and trains on all of x",
+          "[validation]") {
+  Matrix<double> x, x_val;
+  std::vector<int> labels, val_labels;
+  data_with_tail(30, 5, x, labels);
+  data_with_tail(9, 3, x_val, val_labels);
+  x_val.array() += 1;                            // not a part of x
+  Sequential<double> model = linear_model(0.0);  // frozen: val_loss is a function of the data alone
+  auto recorder = std::make_shared<RecordTrainBegin>();
+  const auto history = model.fit(x, labels,
+                                 {.epochs = 1,
+                                  .verbose = 0,
+                                  .validation_split = 0.5,
+                                  .validation_data = {.x = &x_val, .labels = &val_labels},
+                                  .callbacks = {recorder}});
+  CHECK(recorder->info.samples == 30);  // the split is ignored, as in Keras
+  CHECK(*history.epochs[0].val_loss == Catch::Approx(model.evaluate(x_val, val_labels).loss).epsilon(1e-14));
+  CHECK(*history.epochs[0].val_loss !=
+        Catch::Approx(model.evaluate(x.rightCols(15), std::vector<int>(labels.end() - 15, labels.end())).loss));
+}
+
 TEST_CASE("Without validation data there are no val_ metrics", "[validation]") {
   Matrix<double> x;
   std::vector<int> labels;

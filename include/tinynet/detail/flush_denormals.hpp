@@ -3,9 +3,9 @@
 // A float smaller than 2⁻¹²⁶ ≈ 1.2e-38 in magnitude is "denormal", and x86 processors take a
 // slow path for every operation that reads or produces one. Training makes them: an L2 penalty
 // pulls the weights of always-black border pixels towards zero, and Adam's moment estimates of
-// their tiny gradients follow. Measured here on the notebook's mlp-deep-l2: epochs of 38–45 s,
-// nearly all inside the matrix products, and 4–5 s once denormals are flushed. TensorFlow, and so Keras, runs its CPU kernels with denormals flushed to zero;
-// tinynet does the same for the duration of fit, evaluate and predict:
+// their tiny gradients follow, and the notebook's mlp-deep-l2 ran about 9x slower for it
+// (docs/design.md). TensorFlow, and so Keras, runs its CPU kernels with denormals flushed to
+// zero; tinynet does the same for the duration of fit, evaluate and predict:
 //
 //   FTZ (flush to zero):      a denormal result is written as 0
 //   DAZ (denormals are zero): a denormal input is read as 0

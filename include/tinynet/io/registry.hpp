@@ -46,6 +46,7 @@ struct OptimizerCodec {
 class Registry {
  public:
   // A registry with every built-in layer and optimizer.
+  template <typename = void>
   static Registry with_builtins() {
     Registry r;
     for_each_builtin_layer([&]<template <typename> class L>(const char* name) { r.add_layer<L>(name); });
@@ -163,8 +164,10 @@ class Registry {
   std::map<std::string, OptimizerEntry> optimizers_;
 };
 
-// The process-wide registry, with every built-in type.
-inline Registry& registry() {
+// The process-wide registry, with every built-in type. (A template only so that its codecs are
+// compiled in the programs that save or load, not in every program that includes this header.)
+template <typename = void>
+Registry& registry() {
   static Registry instance = Registry::with_builtins();
   return instance;
 }

@@ -64,7 +64,7 @@
 // count). The products stay batched (a chunk's cols_c has thousands of columns) while a chunk's
 // cols are still in cache when its product reads them, and the threads never wait on each
 // other inside a product: Eigen's own threading of one long product spent about half its time
-// spinning at its synchronisation points on this 2-core machine.
+// spinning at its synchronisation points on two cores (docs/layers.md has the profile).
 #pragma once
 
 #include <tinynet/initializers.hpp>
