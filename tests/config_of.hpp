@@ -10,24 +10,24 @@
 
 namespace tinynet_test {
 
-template <typename T>
-nlohmann::json config_of(const tinynet::Layer<T>& layer) {
-  const auto& registry = tinynet::io::registry();
-  const std::string name = registry.name_of(layer);
-  if (name.empty()) throw std::logic_error("config_of: " + layer.type() + " is not registered");
+// `codec(name)` is the registry's codec for the object's registered name.
+template <typename Object, typename Codec>
+nlohmann::json config_of(const Object& object, Codec codec) {
+  const std::string name = tinynet::io::registry().name_of(object);
+  if (name.empty()) throw std::logic_error("config_of: " + object.type() + " is not registered");
   tinynet::io::ConfigWriter out;
-  registry.layer<T>(name)->save(layer, out);
+  codec(name)->save(object, out);
   return out.json();
 }
 
 template <typename T>
+nlohmann::json config_of(const tinynet::Layer<T>& layer) {
+  return config_of(layer, [](const std::string& name) { return tinynet::io::registry().layer<T>(name); });
+}
+
+template <typename T>
 nlohmann::json config_of(const tinynet::Optimizer<T>& optimizer) {
-  const auto& registry = tinynet::io::registry();
-  const std::string name = registry.name_of(optimizer);
-  if (name.empty()) throw std::logic_error("config_of: " + optimizer.type() + " is not registered");
-  tinynet::io::ConfigWriter out;
-  registry.optimizer<T>(name)->save(optimizer, out);
-  return out.json();
+  return config_of(optimizer, [](const std::string& name) { return tinynet::io::registry().optimizer<T>(name); });
 }
 
 }  // namespace tinynet_test

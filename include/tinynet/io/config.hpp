@@ -137,19 +137,18 @@ class ConfigReader {
     out = v.get<std::string>();
   }
   void read(const std::string& key, const nlohmann::json& v, Initializer& out) {
-    std::string name;
-    read(key, v, name);
-    try {
-      out = initializer_from_string(name);
-    } catch (const std::invalid_argument& e) {
-      throw fail("'" + key + "': " + e.what());
-    }
+    read_name(key, v, out, initializer_from_string);
   }
   void read(const std::string& key, const nlohmann::json& v, Padding& out) {
+    read_name(key, v, out, padding_from_string);
+  }
+  // A value named by a string, which `from_string` turns into it (or rejects).
+  template <typename E, typename FromString>
+  void read_name(const std::string& key, const nlohmann::json& v, E& out, FromString from_string) {
     std::string name;
     read(key, v, name);
     try {
-      out = padding_from_string(name);
+      out = from_string(name);
     } catch (const std::invalid_argument& e) {
       throw fail("'" + key + "': " + e.what());
     }

@@ -76,36 +76,24 @@ class Registry {
                                   "' is already registered");
   }
 
-  // The codec of the layer type registered as `name`, or nullptr.
+  // The codec of the layer (optimizer) type registered as `name`, or nullptr.
   template <typename T>
   const LayerCodec<T>* layer(const std::string& name) const {
-    const std::lock_guard lock(mutex_);
-    const auto it = layers_.find(name);
-    return it == layers_.end() ? nullptr : &it->second.template codec<T>();
+    return find<T>(layers_, name);
   }
-
-  // The name `layer` is registered under, or "" if its type is not registered.
-  template <typename T>
-  std::string name_of(const Layer<T>& layer) const {
-    const std::lock_guard lock(mutex_);
-    for (const auto& [name, entry] : layers_)
-      if (entry.template codec<T>().holds(layer)) return name;
-    return "";
-  }
-
   template <typename T>
   const OptimizerCodec<T>* optimizer(const std::string& name) const {
-    const std::lock_guard lock(mutex_);
-    const auto it = optimizers_.find(name);
-    return it == optimizers_.end() ? nullptr : &it->second.template codec<T>();
+    return find<T>(optimizers_, name);
   }
 
+  // The name a layer's (an optimizer's) type is registered under, or "" if it is not registered.
+  template <typename T>
+  std::string name_of(const Layer<T>& layer) const {
+    return name_in<T>(layers_, layer);
+  }
   template <typename T>
   std::string name_of(const Optimizer<T>& optimizer) const {
-    const std::lock_guard lock(mutex_);
-    for (const auto& [name, entry] : optimizers_)
-      if (entry.template codec<T>().holds(optimizer)) return name;
-    return "";
+    return name_in<T>(optimizers_, optimizer);
   }
 
   // The registered names, sorted: "BatchNormalization, Conv2D, ..." for messages.
@@ -149,6 +137,21 @@ class Registry {
               OptimizerConfig<Rule>::fields(rule, [&](const char* key, auto& value) { in.optional(key, value); });
               return std::make_unique<Implementation>(rule);
             }};
+  }
+
+  template <typename T, typename Map>
+  const auto* find(const Map& map, const std::string& name) const {
+    const std::lock_guard lock(mutex_);
+    const auto it = map.find(name);
+    return it == map.end() ? nullptr : &it->second.template codec<T>();
+  }
+
+  template <typename T, typename Map, typename Object>
+  std::string name_in(const Map& map, const Object& object) const {
+    const std::lock_guard lock(mutex_);
+    for (const auto& [name, entry] : map)
+      if (entry.template codec<T>().holds(object)) return name;
+    return "";
   }
 
   template <typename Map>

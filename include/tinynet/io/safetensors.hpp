@@ -275,32 +275,31 @@ TensorRecord from_scalar(std::string name, T value) {
 
 // Shape [R, C] back to an R × C matrix, [n] to a vector, [] to a value. F32 and F64 convert
 // into each other; any other dtype mismatch, or another rank, throws FormatError.
+namespace detail {
+template <typename T>
+Matrix<T> read_rank(const TensorRecord& r, std::size_t rank, const char* what) {
+  if (r.shape.size() != rank)
+    throw FormatError("tensor '" + r.name + "': expected " + what + ", got shape " + shape_string(r.shape));
+  Matrix<T> m(rank > 0 ? r.shape[0] : 1, rank > 1 ? r.shape[1] : 1);
+  const TensorLayout layout = rank == 2   ? TensorLayout::matrix(m.rows(), m.cols())
+                              : rank == 1 ? TensorLayout::vector(m.rows())
+                                          : TensorLayout{{}, {}};
+  from_record(r, layout, m);
+  return m;
+}
+}  // namespace detail
+
 template <typename T>
 Matrix<T> to_matrix(const TensorRecord& r) {
-  if (r.shape.size() != 2)
-    throw FormatError("tensor '" + r.name + "': expected a matrix (rank 2), got shape " +
-                      detail::shape_string(r.shape));
-  Matrix<T> m(r.shape[0], r.shape[1]);
-  from_record(r, TensorLayout::matrix(m.rows(), m.cols()), m);
-  return m;
+  return detail::read_rank<T>(r, 2, "a matrix (rank 2)");
 }
 template <typename T>
 Vector<T> to_vector(const TensorRecord& r) {
-  if (r.shape.size() != 1)
-    throw FormatError("tensor '" + r.name + "': expected a vector (rank 1), got shape " +
-                      detail::shape_string(r.shape));
-  Matrix<T> m(r.shape[0], 1);
-  from_record(r, TensorLayout::vector(m.rows()), m);
-  return m.col(0);
+  return detail::read_rank<T>(r, 1, "a vector (rank 1)").col(0);
 }
 template <typename T>
 T to_scalar(const TensorRecord& r) {
-  if (!r.shape.empty())
-    throw FormatError("tensor '" + r.name + "': expected a scalar (shape []), got shape " +
-                      detail::shape_string(r.shape));
-  Matrix<T> m(1, 1);
-  from_record(r, TensorLayout{{}, {}}, m);
-  return m(0, 0);
+  return detail::read_rank<T>(r, 0, "a scalar (shape [])")(0, 0);
 }
 
 // ---------------------------------------------------------------------------------------------
