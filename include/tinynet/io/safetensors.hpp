@@ -144,6 +144,34 @@ inline std::string shape_string(const std::vector<std::int64_t>& shape) {
   return s + "]";
 }
 
+// The keys of the top-level JSON object, as a SAX handler that builds nothing: `duplicate` is
+// the first key that appears twice.
+struct TopLevelKeys {
+  using json = nlohmann::json;
+  int depth = 0;
+  std::set<std::string> seen;
+  std::string duplicate;
+
+  bool key(json::string_t& k) {
+    if (depth == 1 && !seen.insert(k).second && duplicate.empty()) duplicate = k;
+    return true;
+  }
+  bool start_object(std::size_t) { return ++depth, true; }
+  bool end_object() { return --depth, true; }
+  bool start_array(std::size_t) { return ++depth, true; }
+  bool end_array() { return --depth, true; }
+  bool null() { return true; }
+  bool boolean(bool) { return true; }
+  bool number_integer(json::number_integer_t) { return true; }
+  bool number_unsigned(json::number_unsigned_t) { return true; }
+  bool number_float(json::number_float_t, const json::string_t&) { return true; }
+  bool string(json::string_t&) { return true; }
+  bool binary(json::binary_t&) { return true; }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) {
+    return false;
+  }  // parse() reports it
+};
+
 // A JSON value for an error message, bounded whatever the value: a number or a short string as
 // it is, anything else by its type and size. (dump() would recurse through untrusted nesting.)
 inline std::string describe(const nlohmann::json& value) {
@@ -335,19 +363,24 @@ inline void write_safetensors(const std::string& path, const std::vector<TensorR
     return dtype_size(a->dtype) > dtype_size(b->dtype);
   });
 
-  nlohmann::ordered_json header = nlohmann::ordered_json::object();
-  if (!metadata.empty()) header["__metadata__"] = metadata;
-  std::uint64_t offset = 0;
-  for (const TensorRecord* t : order) {
-    header[t->name] = {{"dtype", t->dtype}, {"shape", t->shape}, {"data_offsets", {offset, offset + t->data.size()}}};
-    offset += t->data.size();
-  }
-  std::string text;
+  // The header, entry by entry in data order (an ordered_json would look every key up again).
+  std::string text = "{";
   try {
-    text = header.dump();
+    if (!metadata.empty()) text += "\"__metadata__\":" + nlohmann::json(metadata).dump();
+    std::uint64_t offset = 0;
+    for (const TensorRecord* t : order) {
+      const nlohmann::json entry = {
+          {"dtype", t->dtype}, {"shape", t->shape}, {"data_offsets", {offset, offset + t->data.size()}}};
+      if (text.size() > 1) text += ',';
+      text += nlohmann::json(t->name).dump();
+      text += ':';
+      text += entry.dump();
+      offset += t->data.size();
+    }
   } catch (const nlohmann::json::exception& e) {  // a name or value that is not valid UTF-8
     throw FormatError(where + "cannot encode the header: " + e.what());
   }
+  text += "}";
   text.append((8 - text.size() % 8) % 8, ' ');
   std::array<std::byte, 8> length;
   detail::store_le<std::uint64_t>(text.size(), length.data());
@@ -417,21 +450,18 @@ inline SafetensorsFile read_safetensors(const std::string& path) {
   const std::uint64_t data_start = 8 + header_size;
   const std::uint64_t data_size = file_size - data_start;
 
-  // 2. The JSON header. nlohmann keeps the last of two equal keys, so duplicates are caught
-  //    while parsing (top-level keys are at depth 1).
+  // 2. The JSON header. nlohmann keeps the last of two equal keys, so duplicates are found by a
+  //    first pass over the header's events (linear; nlohmann's parse callback is quadratic in
+  //    the number of keys), then the header is parsed.
   std::string text(header_size, '\0');
   in.read(text.data(), static_cast<std::streamsize>(header_size));
   if (!in) throw fail("cannot read the " + std::to_string(header_size) + "-byte header");
-  std::set<std::string> keys;
-  std::string duplicate;
   nlohmann::json header;
+  std::string duplicate;
   try {
-    header = nlohmann::json::parse(text, [&](int depth, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
-      if (depth == 1 && event == nlohmann::json::parse_event_t::key && parsed.is_string() &&
-          !keys.insert(parsed.get<std::string>()).second && duplicate.empty())
-        duplicate = parsed.get<std::string>();
-      return true;
-    });
+    detail::TopLevelKeys keys;
+    if (nlohmann::json::sax_parse(text, &keys)) duplicate = keys.duplicate;
+    header = nlohmann::json::parse(text);
   } catch (const nlohmann::json::exception& e) {  // a syntax error, or a number beyond double (1e400)
     throw fail(std::string("header is not valid JSON: ") + e.what());
   }
