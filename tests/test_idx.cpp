@@ -200,11 +200,22 @@ TEST_CASE("read_idx rejects trailing bytes after the data", "[idx][errors]") {
   REQUIRE_THROWS_WITH(tinynet::data::read_idx(path), tinynet_test::contains("imply 34 bytes in total, got 39"));
 }
 
-TEST_CASE("read_idx treats a header claiming more than the file holds as truncated", "[idx][errors]") {
+TEST_CASE("read_idx refuses a header that claims more than its limit, and reports a short file as truncated",
+          "[idx][errors]") {
   const std::string path = write_idx("huge_claim", idx_bytes({1u << 31, 1u << 16}, {1, 2, 3, 4}), false);
-  REQUIRE_THROWS_WITH(tinynet::data::read_idx(path), tinynet_test::contains("need 140737488355328 data bytes, got 4"));
+  REQUIRE_THROWS_WITH(tinynet::data::read_idx(path),
+                      tinynet_test::contains("dimensions 2147483648x65536 at byte offset 4: the data is more than the "
+                                             "limit of 1073741824 bytes (IdxLimits::max_bytes"));
+  // Within a raised limit, the claim is checked against the bytes that are there.
+  REQUIRE_THROWS_WITH(tinynet::data::read_idx(path, {.max_bytes = std::size_t{1} << 48}),
+                      tinynet_test::contains("need 140737488355328 data bytes, got 4"));
   const std::string overflow = write_idx("overflow", idx_bytes({0xFFFFFFFFu, 0xFFFFFFFFu, 0xFFFFFFFFu}, {}), false);
-  REQUIRE_THROWS_WITH(tinynet::data::read_idx(overflow), tinynet_test::contains("overflow"));
+  REQUIRE_THROWS_WITH(tinynet::data::read_idx(overflow), tinynet_test::contains("one item is more than the limit"));
+  // A count of 0 does not hide an item of 2^64 bytes (the fuzzer's 16-byte find).
+  const std::string empty_huge = write_idx("empty_huge", idx_bytes({0u, 0xFFFFFFFFu, 0xFFFFFFFFu}, {}), false);
+  REQUIRE_THROWS_WITH(tinynet::data::read_idx(empty_huge), tinynet_test::contains("one item is more than the limit"));
+  tinynet::data::IdxArray hand_made{"hand-made", 0x08, {0, 0xFFFFFFFFu, 0xFFFFFFFFu}, {}};
+  REQUIRE_THROWS_AS(tinynet::data::images_from_idx<float>(hand_made), tinynet::data::IdxError);
 }
 
 TEST_CASE("read_idx_labels names the file, index, offset and value of a bad label", "[idx][errors]") {

@@ -14,6 +14,7 @@
 // silently. The file is closed when training ends.
 #pragma once
 
+#include <tinynet/errors.hpp>
 #include <tinynet/model/sequential.hpp>
 #include <tinynet/training/callback.hpp>
 
@@ -44,7 +45,7 @@ class CSVLogger : public Callback<T> {
       write_header = !(existing && std::getline(existing, first_line) && !first_line.empty());
     }
     file_.open(path_, append_ ? std::ios::out | std::ios::app : std::ios::out | std::ios::trunc);
-    if (!file_) throw std::runtime_error("CSVLogger: cannot open '" + path_ + "' for writing");
+    if (!file_) throw FileError("CSVLogger: cannot open '" + path_ + "' for writing", path_);
     columns_.clear();  // Keras's logs: every value but the epoch's seconds, val_ ones when validated
     for (std::string_view name : EpochLog::names)
       if (name != "seconds" && (info.has_validation || !name.starts_with("val_"))) columns_.emplace_back(name);
@@ -66,7 +67,7 @@ class CSVLogger : public Callback<T> {
 
   void on_train_end(const History&, Sequential<T>&) override {
     if (file_.is_open()) file_.close();
-    if (file_.fail()) throw std::runtime_error("CSVLogger: closing '" + path_ + "' failed");
+    if (file_.fail()) throw FileError("CSVLogger: closing '" + path_ + "' failed", path_);
   }
 
   const std::string& path() const { return path_; }
@@ -83,7 +84,7 @@ class CSVLogger : public Callback<T> {
 
   void flush() {
     file_.flush();
-    if (!file_) throw std::runtime_error("CSVLogger: writing '" + path_ + "' failed");
+    if (!file_) throw FileError("CSVLogger: writing '" + path_ + "' failed", path_);
   }
 
   std::string path_;

@@ -5,10 +5,16 @@
 //   byte 4+4·NDIMS  the values, row-major (last dimension varies fastest)
 //
 // Offsets are counted in the uncompressed bytes. Only unsigned bytes (0x08) are supported.
-// Every malformed file raises tinynet::data::IdxError, whose message names the file, the
-// byte offset and what was expected vs what was found.
+// Every malformed file raises tinynet::data::IdxError (a tinynet::FileError), whose message
+// names the file, the byte offset and what was expected vs what was found.
+//
+// The file is untrusted: its header says how many bytes follow, and that size must be at most
+// IdxLimits::max_bytes (1 GiB unless the caller raises it; Fashion-MNIST's largest file holds
+// 47 MB) before anything is read. The data then must match it exactly, so a small gzip stream
+// cannot inflate into more memory than its header declared and the limit allows.
 #pragma once
 
+#include <tinynet/errors.hpp>
 #include <tinynet/tensor.hpp>
 
 #include <zlib.h>
@@ -26,9 +32,14 @@
 namespace tinynet::data {
 
 // A malformed or unreadable IDX file.
-class IdxError : public std::runtime_error {
+class IdxError : public FileError {
  public:
-  using std::runtime_error::runtime_error;
+  using FileError::FileError;
+};
+
+// How much an IDX file may make read_idx allocate.
+struct IdxLimits {
+  std::size_t max_bytes = std::size_t{1} << 30;  // values in the file, i.e. product(dims)
 };
 
 // The contents of one IDX file: its dimensions and its values as raw bytes.
@@ -145,7 +156,7 @@ inline std::size_t read_be_u32(const std::uint8_t* p) {
 
 // Reads a whole IDX file, checking the magic number, the dimensions, and that the file holds
 // exactly product(dims) values: no fewer (truncated) and no more (trailing bytes).
-inline IdxArray read_idx(const std::string& path) {
+inline IdxArray read_idx(const std::string& path, const IdxLimits& limits = {}) {
   using detail::idx_where;
   detail::GzReader in(path);
   IdxArray out;
@@ -184,15 +195,23 @@ inline IdxArray read_idx(const std::string& path) {
                    " inside the header: " + std::to_string(ndims) + " dimensions need " +
                    std::to_string(4 + header.size()) + " header bytes, got " + std::to_string(4 + got_header) +
                    in.short_read_note());
-  std::size_t expected = 1;
-  for (std::size_t i = 0; i < ndims; ++i) {
-    const std::size_t d = detail::read_be_u32(header.data() + 4 * i);
-    out.dims.push_back(d);
-    if (d != 0 && expected > std::numeric_limits<std::size_t>::max() / d)
-      throw IdxError(idx_where(path) + ": dimensions " + detail::dims_string(out.dims) +
-                     " at byte offset 4 overflow the addressable size");
-    expected *= d;
+  // The size of one item (the dimensions after the first) and of the whole file, each checked
+  // against the limit (an item is checked on its own, so that a count of 0 does not hide a
+  // 2^64-byte image).
+  std::size_t expected = 1, item = 1;
+  for (std::size_t i = 0; i < ndims; ++i) out.dims.push_back(detail::read_be_u32(header.data() + 4 * i));
+  auto too_large = [&](const std::string& what) {
+    return IdxError(idx_where(path) + ": dimensions " + detail::dims_string(out.dims) + " at byte offset 4: " + what +
+                        " is more than the limit of " + std::to_string(limits.max_bytes) +
+                        " bytes (IdxLimits::max_bytes; raise it to read larger files)",
+                    path);
+  };
+  for (std::size_t i = 1; i < ndims; ++i) {
+    if (out.dims[i] != 0 && item > limits.max_bytes / out.dims[i]) throw too_large("one item");
+    item *= out.dims[i];
   }
+  if (item != 0 && out.dims[0] > limits.max_bytes / item) throw too_large("the data");
+  expected = out.dims[0] * item;
 
   // Values: exactly product(dims) bytes. The buffer grows as data arrives, so a header that
   // claims more than the file holds is reported as truncated rather than exhausting memory.
@@ -212,9 +231,16 @@ inline IdxArray read_idx(const std::string& path) {
                    " data bytes, got " + std::to_string(got) + in.short_read_note());
 
   // Nothing may follow the data. Reading on to the end also makes zlib check the gzip CRC.
+  // Counting stops after 1 MiB of them, so that a gzip bomb behind a small header costs no time.
   std::array<std::uint8_t, 1 << 16> scratch{};
+  constexpr std::size_t most_counted = std::size_t{1} << 20;
   std::size_t extra = 0;
-  for (std::size_t n; (n = in.read(scratch.data(), scratch.size())) > 0;) extra += n;
+  for (std::size_t n; extra <= most_counted && (n = in.read(scratch.data(), scratch.size())) > 0;) extra += n;
+  if (extra > most_counted)
+    throw IdxError(idx_where(path) + ": more than " + std::to_string(most_counted) +
+                   " trailing bytes after the data at byte offset " + std::to_string(offset + expected) +
+                   in.offset_note() + ": dims " + detail::dims_string(out.dims) + " imply " +
+                   std::to_string(offset + expected) + " bytes in total");
   if (extra > 0)
     throw IdxError(idx_where(path) + ": " + std::to_string(extra) + " trailing byte(s) after the data at byte offset " +
                    std::to_string(offset + expected) + in.offset_note() + ": dims " + detail::dims_string(out.dims) +
@@ -233,8 +259,17 @@ Matrix<T> images_from_idx(const IdxArray& idx) {
                    ": wrong dimension count at byte offset 3: "
                    "images need 3 dimensions (count x rows x cols), got " +
                    std::to_string(idx.dims.size()) + " (" + detail::dims_string(idx.dims) + ")");
-  const auto n = static_cast<Index>(idx.dims[0]);
-  const auto pixels = static_cast<Index>(idx.dims[1] * idx.dims[2]);
+  const std::size_t rows = idx.dims[1], cols = idx.dims[2], count = idx.dims[0];
+  const std::size_t most = static_cast<std::size_t>(Shape::max_values);
+  const bool fits = rows != 0 && cols != 0 && rows <= most / cols &&
+                    (count == 0 || rows * cols <= idx.data.size() / count) && count * rows * cols == idx.data.size();
+  if (!fits)
+    throw IdxError(detail::idx_where(idx.path) + ": " + detail::dims_string(idx.dims) + " images of " +
+                       std::to_string(idx.data.size()) + " bytes: expected images of at least 1x1 pixels whose " +
+                       "bytes are all in the array",
+                   idx.path);
+  const auto n = static_cast<Index>(count);
+  const auto pixels = static_cast<Index>(rows * cols);
   // The file's byte order (image, row, col) is exactly a column-major (rows·cols × N) matrix.
   const Eigen::Map<const Eigen::Matrix<std::uint8_t, Eigen::Dynamic, Eigen::Dynamic>> raw(idx.data.data(), pixels, n);
   Matrix<T> x = raw.template cast<T>() / T(255);

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <tinynet/data/idx.hpp>
+#include <tinynet/errors.hpp>
 #include <tinynet/tensor.hpp>
 
 #include <array>
@@ -24,9 +25,9 @@
 namespace tinynet::datasets {
 
 // A data set that cannot be found or whose files do not fit together.
-class DatasetError : public std::runtime_error {
+class DatasetError : public FileError {
  public:
-  using std::runtime_error::runtime_error;
+  using FileError::FileError;
 };
 
 struct LabeledImages {

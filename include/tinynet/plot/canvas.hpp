@@ -292,8 +292,8 @@ class Canvas {
     const fs::path dir = target.parent_path();
     std::error_code ec;
     if (!dir.empty() && !fs::is_directory(dir, ec))
-      throw std::runtime_error("Canvas::save_png: cannot write '" + path + "': directory '" + dir.string() +
-                               "' does not exist");
+      throw FileError("Canvas::save_png: cannot write '" + path + "': directory '" + dir.string() + "' does not exist",
+                      path);
     io::write_file_atomically(
         path,
         [&](std::ostream& out) {
