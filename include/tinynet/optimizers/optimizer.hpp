@@ -36,6 +36,9 @@ class Optimizer {
   // Updates every trainable parameter from its gradient. Gradients are left as they are:
   // zeroing them is the training loop's job.
   void step(std::vector<Parameter<T>>& parameters) {
+    if (!(std::isfinite(learning_rate) && learning_rate >= 0))  // a schedule, or code, may have set it
+      throw std::invalid_argument(type() + "::step: the learning rate is " + std::to_string(learning_rate) +
+                                  "; it must be finite and >= 0");
     if (slots_.empty()) {
       for (Parameter<T>& p : parameters) {
         std::vector<Matrix<T>> per_parameter(slot_names().size());
