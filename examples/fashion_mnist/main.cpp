@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <csignal>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -45,6 +46,8 @@ struct Options {
   std::string save_path;
   bool save_optimizer = false;
   std::string load_path;
+  std::string checkpoint_path;
+  std::string resume_path;
   int verbose = 1;
 };
 
@@ -75,6 +78,9 @@ Options:
   --save PATH            save the trained model (safetensors) to PATH
   --save-optimizer       also save the optimizer state, so that training can resume
   --load PATH            start from a saved model: evaluate it (--epochs 0) or continue training
+  --checkpoint PATH      after every epoch, save the model with its optimizer state to PATH
+  --resume PATH          continue a run from its --checkpoint file, to --epochs in all: the same
+                         final weights as an uninterrupted run (for models without Dropout)
   --verbose N            0 silent, 1 progress bar, 2 one line per epoch (default 1)
   --help                 this text
 )";
@@ -150,6 +156,10 @@ Options parse(int argc, char** argv) {
       o.save_optimizer = true;
     } else if (flag == "--load") {
       o.load_path = value();
+    } else if (flag == "--checkpoint") {
+      o.checkpoint_path = value();
+    } else if (flag == "--resume") {
+      o.resume_path = value();
     } else if (flag == "--verbose") {
       o.verbose = parse_number<int>(flag, value(), 0, 2);
     } else {
@@ -178,6 +188,18 @@ nlohmann::json epochs_json(const tinynet::History& history) {
   return rows;
 }
 
+// Ctrl-C (SIGINT) or SIGTERM: the handler only raises a flag, which this callback reads after
+// every batch to end training cleanly there. A partial epoch is not checkpointed, so the last
+// checkpoint holds whole epochs and --resume continues from it.
+volatile std::sig_atomic_t interrupted = 0;
+extern "C" void on_interrupt(int) { interrupted = 1; }
+
+struct StopOnInterrupt : tinynet::Callback<float> {
+  void on_batch_end(const tinynet::BatchEnd&, tinynet::Sequential<float>& model) override {
+    if (interrupted) model.stop_training = true;
+  }
+};
+
 std::vector<std::string> class_names() {
   const auto& names = tinynet::datasets::fashion_mnist_class_names();
   return {names.begin(), names.end()};
@@ -198,6 +220,10 @@ tinynet::FitOptions<float> fit_options(const fashion_mnist::Recipe& recipe, cons
     fit.callbacks.push_back(std::make_shared<tinynet::EarlyStopping<float>>(
         tinynet::EarlyStoppingOptions{.monitor = "val_loss", .patience = patience, .restore_best_weights = true}));
   if (recipe.customize) recipe.customize(fit, epochs);
+  if (!options.checkpoint_path.empty())
+    fit.callbacks.push_back(std::make_shared<tinynet::ModelCheckpoint<float>>(
+        tinynet::ModelCheckpointOptions{.path = options.checkpoint_path, .include_optimizer = true}));
+  fit.callbacks.push_back(std::make_shared<StopOnInterrupt>());
   return fit;
 }
 
@@ -269,6 +295,16 @@ RunResult run_one(const fashion_mnist::Recipe& recipe, const Options& options,
     model = tinynet::io::load_model<float>(options.load_path);
     std::cout << "Loaded " << options.load_path << '\n';
   }
+  if (!options.resume_path.empty()) {  // the model, its optimizer state and the epochs it has done
+    model = tinynet::io::load_model<float>(options.resume_path);
+    const auto file = tinynet::io::read_safetensors(options.resume_path);
+    const auto epoch = file.metadata.find("epoch");
+    if (epoch == file.metadata.end()) fail("--resume: '" + options.resume_path + "' is not a --checkpoint file");
+    fit.initial_epoch = std::stoi(epoch->second);
+    if (fit.initial_epoch > epochs)
+      fail("--resume: the checkpoint has done " + epoch->second + " epochs, more than --epochs");
+    std::cout << "Resuming " << options.resume_path << " after epoch " << fit.initial_epoch << '\n';
+  }
   if (!model.compiled())
     fashion_mnist::compile(model, recipe, options.optimizer, options.learning_rate, options.label_smoothing);
   std::cout << "Model " << recipe.name << ": " << recipe.description << "\n"
@@ -289,6 +325,14 @@ RunResult run_one(const fashion_mnist::Recipe& recipe, const Options& options,
     std::cout << "EarlyStopping stopped training after epoch " << result.history.stopped_epoch << '\n';
   std::cout << '\n' << report.to_string({}, 4) << '\n';
   if (!result.history.stop_reason.empty()) std::cout << "Training stopped: " << result.history.stop_reason << '\n';
+  if (interrupted) {
+    std::cout << "Interrupted during epoch " << result.history.stopped_epoch << "; ";
+    if (options.checkpoint_path.empty())
+      std::cout << "nothing saved (--checkpoint PATH saves every epoch)\n";
+    else
+      std::cout << "'" << options.checkpoint_path << "' holds the last whole epoch: continue with --resume\n";
+    return result;
+  }
   std::cout << std::fixed << std::setprecision(4) << "Test loss: " << test.loss << "  Test accuracy: " << test.accuracy
             << std::setprecision(2) << "  (training " << train_seconds << " s)\n";
 
@@ -328,7 +372,20 @@ int run(const Options& options) {
   std::vector<fashion_mnist::Recipe> recipes;
   for (const std::string& name : split_names(options.model)) recipes.push_back(fashion_mnist::find_recipe(name));
   if (recipes.empty()) fail("--model needs at least one name");
-  if (!options.plots_dir.empty()) std::filesystem::create_directories(options.plots_dir);
+  // Every output path is checked now, not after a long training run.
+  if (!options.plots_dir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(options.plots_dir, ec);
+    tinynet::io::check_writable(options.plots_dir + "/check.png", "plot");
+  }
+  for (const auto& [path, what] : {std::pair{options.save_path, "model file (--save)"},
+                                   std::pair{options.checkpoint_path, "checkpoint (--checkpoint)"},
+                                   std::pair{options.json_path, "JSON file (--json)"}})
+    if (!path.empty()) tinynet::io::check_writable(path, what);
+  if (!options.resume_path.empty() && !std::filesystem::exists(options.resume_path))
+    fail("--resume: '" + options.resume_path + "' does not exist");
+  std::signal(SIGINT, on_interrupt);
+  std::signal(SIGTERM, on_interrupt);
 
   auto data = tinynet::datasets::load_fashion_mnist(options.data_dir);
   if (options.limit > 0 && options.limit < data.train.images.cols()) {
@@ -340,11 +397,15 @@ int run(const Options& options) {
   std::vector<std::pair<std::string, tinynet::History>> histories;
   for (const auto& recipe : recipes) {
     const int threads = options.threads > 0 ? options.threads : recipe.threads;
-    tinynet::set_num_threads(threads > 0 ? threads : static_cast<int>(std::thread::hardware_concurrency()));
+    const int used = tinynet::set_num_threads(threads > 0 ? threads : tinynet::hardware_threads());
+    if (options.threads > used)
+      std::cerr << "fashion_mnist: --threads " << options.threads << " is more than this machine's " << used
+                << " hardware threads; using " << used << '\n';
     const int folds = options.kfold.value_or(recipe.kfold);
     RunResult r = folds > 1 ? run_kfold(recipe, options, data, folds) : run_one(recipe, options, data);
     runs.push_back(r.json);
     if (!r.history.epochs.empty()) histories.emplace_back(recipe.name, r.history);
+    if (interrupted) return 130;  // as a shell reports a program ended by Ctrl-C
   }
   if (!options.plots_dir.empty() && histories.size() > 1) {
     const std::string path = options.plots_dir + "/comparison.png";

@@ -15,6 +15,10 @@
 //   integer(a, b)    a + below(b − a + 1)                                 an integer in [a, b]
 //   bernoulli(p)     uniform() < p
 //   shuffle(v)       Fisher–Yates from the back: swap v[i] with v[below(i + 1)], i = n−1 … 1
+//
+// Random(seed, stream) is an independent generator for one part of a run — fit draws epoch e's
+// order and augmentation from Random(seed, e) — so that a run resumed at epoch e draws exactly
+// what the uninterrupted run drew there. Its engine seed is splitmix64(seed + splitmix64(stream)).
 #pragma once
 
 #include <tinynet/tensor.hpp>
@@ -32,6 +36,7 @@ namespace tinynet {
 class Random {
  public:
   explicit Random(std::uint64_t seed = 42) : engine_(seed) {}
+  Random(std::uint64_t seed, std::uint64_t stream) : engine_(splitmix64(seed + splitmix64(stream))) {}
 
   void seed(std::uint64_t seed) { engine_.seed(seed); }
 
@@ -63,6 +68,14 @@ class Random {
   template <typename V>
   void shuffle(std::vector<V>& values) {
     for (std::size_t i = values.size(); i-- > 1;) std::swap(values[i], values[static_cast<std::size_t>(below(i + 1))]);
+  }
+
+  // A 64-bit mix (Steele, Lea and Flood's SplitMix64 finaliser): nearby inputs give unrelated outputs.
+  static std::uint64_t splitmix64(std::uint64_t x) {
+    x += 0x9E3779B97F4A7C15ULL;
+    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
+    return x ^ (x >> 31);
   }
 
  private:

@@ -2,7 +2,8 @@
 //
 //   ModelCheckpoint<float>({.path = "ckpt-{epoch:02d}.safetensors", .save_best_only = true})
 //
-// At the end of every epoch e (1-based):
+// At the end of every epoch e (1-based) that ran to its last batch (an epoch that a callback or a
+// non-finite step cut short is not saved, so the last file always holds whole epochs):
 //
 //   save_best_only = false:   save to path(e)
 //   save_best_only = true:    if the monitored metric improves on the best value so far
@@ -103,6 +104,7 @@ class ModelCheckpoint : public Callback<T> {
   }
 
   void on_epoch_end(const EpochLog& log, Sequential<T>& model) override {
+    if (log.interrupted) return;  // an epoch cut short is not saved as done
     const std::string path = detail::checkpoint_path(options_.path, log.epoch);
     if (options_.save_best_only) {
       const std::optional<double> current = log.get(options_.monitor);

@@ -23,6 +23,9 @@ struct EpochLog {
   double learning_rate = 0;        // the optimizer's learning rate during the epoch
   std::optional<double> val_loss;  // set when fit() had validation data
   std::optional<double> val_accuracy;
+  // The epoch ended before its last batch (a callback or a non-finite step stopped training):
+  // ModelCheckpoint does not save such an epoch as done.
+  bool interrupted = false;
 
   // The metrics the model measures; each is also logged as "val_" + name on validation data.
   static constexpr std::array<std::string_view, 2> metric_names{"accuracy", "loss"};

@@ -1,8 +1,9 @@
 // The training loop behind Sequential::fit, as Keras's fit runs it:
 //
 //   1. resolve the validation data (training/validation.hpp)
-//   2. for every epoch:
-//        shuffle the training samples (a new order each epoch, from the seed)
+//   2. for every epoch e:
+//        shuffle the training samples (a new order each epoch, drawn from Random(seed, e), so
+//        that a run resumed at epoch e — initial_epoch — trains exactly as the uninterrupted one)
 //        for every batch of batch_size samples in that order:
 //          gather the batch's columns, augment them, and take one training step
 //          (model.train_step: forward, loss, backward, optimizer update)
@@ -113,8 +114,6 @@ History fit(Model& model, const Matrix<T>& x, const Matrix<T>& targets, const Fi
 
   const detail::ScopedFlushDenormals flush_denormals;  // denormals would slow products 5-10x
   std::vector<Index> order(static_cast<std::size_t>(samples));
-  std::iota(order.begin(), order.end(), Index{0});
-  Random random(options.seed);
   Matrix<T> batch_x, batch_y;  // reused from step to step
 
   History history;
@@ -125,6 +124,8 @@ History fit(Model& model, const Matrix<T>& x, const Matrix<T>& targets, const Fi
   // 2. The epochs.
   for (int epoch = options.initial_epoch + 1; epoch <= options.epochs; ++epoch) {
     for (auto& c : callbacks) c->on_epoch_begin(epoch, model);
+    Random random(options.seed, static_cast<std::uint64_t>(epoch));  // this epoch's order and augmentation
+    std::iota(order.begin(), order.end(), Index{0});
     if (options.shuffle) random.shuffle(order);
     const auto start = std::chrono::steady_clock::now();
     double loss_sum = 0;
@@ -160,6 +161,7 @@ History fit(Model& model, const Matrix<T>& x, const Matrix<T>& targets, const Fi
 
     EpochLog log;
     log.epoch = epoch;
+    log.interrupted = seen < samples;
     log.seconds = detail::seconds_since(start);
     log.learning_rate = model.optimizer().learning_rate;
     if (seen > 0) {  // seen < samples only when training stopped inside the epoch
