@@ -136,7 +136,7 @@ class Conv2D : public Layer<T> {
     cols.resize(D_, N * P);                         // no allocation once N is steady
     Y.resize(P * filters_, N);
     const Index chunks = chunk_count(N);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(dynamic, 1)
     for (Index c = 0; c < chunks; ++c) {
       const Index first = c * samples_per_chunk, n = std::min(samples_per_chunk, N - first);
       for (Index i = first; i < first + n; ++i)
@@ -163,7 +163,7 @@ class Conv2D : public Layer<T> {
     } else {
       dX.resize(0, 0);
     }
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(dynamic, 1)
     for (Index c = 0; c < chunks; ++c) {
       const Index first = c * samples_per_chunk, n = std::min(samples_per_chunk, N - first);
       const ConstMap dY_c(dy.col(first).data(), filters_, n * P);  // dy_c read as (C_out × n·P)

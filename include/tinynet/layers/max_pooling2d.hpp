@@ -74,7 +74,7 @@ class MaxPooling2D : public Layer<T> {
     const Index N = x.cols();
     Y.resize(H_out_ * W_out_ * C_, N);
     argmax.resize(H_out_ * W_out_ * C_, N);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(dynamic, 4)
     for (Index n = 0; n < N; ++n) pool(x.col(n).data(), Y.col(n).data(), argmax.col(n).data());
     return Y;
   }
@@ -83,7 +83,7 @@ class MaxPooling2D : public Layer<T> {
     this->check_backward(Y, dy);
     const Index N = dy.cols(), outputs = dy.rows();
     dX.resize(H_ * W_ * C_, N);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(dynamic, 4)
     for (Index n = 0; n < N; ++n) {  // sample by sample:
       dX.col(n).setZero();           //   dL/dx = 0
       const std::int32_t* a = argmax.col(n).data();

@@ -6,6 +6,7 @@
 // 1[x > 0] equals 1[y > 0], so the layer keeps its output, not its input.
 #pragma once
 
+#include <tinynet/detail/parallel.hpp>
 #include <tinynet/layers/layer.hpp>
 
 namespace tinynet {
@@ -22,14 +23,21 @@ class ReLU : public Layer<T> {
 
   const Matrix<T>& forward(const Matrix<T>& x, Mode) override {
     this->check_forward(x);
-    Y = x.cwiseMax(T(0));  // y = max(0, x)
+    Y.resize(x.rows(), x.cols());
+    detail::for_column_blocks(x.rows(), x.cols(), [&](Index first, Index n) {
+      Y.middleCols(first, n) = x.middleCols(first, n).cwiseMax(T(0));  // y = max(0, x)
+    });
     return Y;
   }
 
   const Matrix<T>& backward(const Matrix<T>& dy) override {
     this->check_backward(Y, dy);
     // dL/dx = dy ⊙ 1[y > 0] (a multiply by the 0/1 mask vectorises; select() does not)
-    dX = (dy.array() * (Y.array() > T(0)).template cast<T>()).matrix();
+    dX.resize(dy.rows(), dy.cols());
+    detail::for_column_blocks(dy.rows(), dy.cols(), [&](Index first, Index n) {
+      dX.middleCols(first, n).array() =
+          dy.middleCols(first, n).array() * (Y.middleCols(first, n).array() > T(0)).template cast<T>();
+    });
     return dX;
   }
 

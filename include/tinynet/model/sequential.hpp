@@ -361,11 +361,16 @@ class Sequential {
   // "" when the loss and every gradient are finite, else what is not.
   std::string non_finite(double loss) const {
     if (!std::isfinite(loss)) return "the loss is " + std::to_string(loss);
-    for (std::size_t l = 0; l < layers_.size(); ++l)
-      for (const Parameter<T>& p : layers_[l]->parameters())
-        if (p.trainable() && !p.gradient->allFinite())
-          return "the gradient of layer " + std::to_string(l + 1) + " (" + layers_[l]->type() + ") " + p.name +
-                 " is not finite";
+    // A sum is NaN or ±∞ when any term is (or when finite terms overflow: allFinite decides
+    // then): one vectorised pass per gradient, as cheap as reading it.
+    auto finite = [](const Matrix<T>& g) { return std::isfinite(g.sum()) || g.allFinite(); };
+    for (const Parameter<T>& p : parameters_)
+      if (p.trainable() && !finite(*p.gradient))
+        for (std::size_t l = 0; l < layers_.size(); ++l)  // name the layer
+          for (const Parameter<T>& q : layers_[l]->parameters())
+            if (q.gradient == p.gradient)
+              return "the gradient of layer " + std::to_string(l + 1) + " (" + layers_[l]->type() + ") " + p.name +
+                     " is not finite";
     return "";
   }
 

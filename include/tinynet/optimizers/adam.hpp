@@ -37,11 +37,13 @@ struct Adam {
     const T b1 = static_cast<T>(beta_1), b2 = static_cast<T>(beta_2);
     const T lr_t = static_cast<T>(lr * std::sqrt(1 - std::pow(beta_2, steps)) / (1 - std::pow(beta_1, steps)));
     const T eps = static_cast<T>(epsilon);
-    Matrix<T>& m = slots[0];
-    Matrix<T>& v = slots[1];
-    m = b1 * m + (T(1) - b1) * g;                              // m ← β1 m + (1−β1) g
-    v = b2 * v + (T(1) - b2) * g.cwiseAbs2();                  // v ← β2 v + (1−β2) g²
-    w.array() -= lr_t * m.array() / (v.array().sqrt() + eps);  // w ← w − lr_t m / (√v + ε)
+    detail::in_blocks(w.size(), [&](Index first, Index count) {
+      const auto gb = detail::values(g, first, count);
+      auto m = detail::values(slots[0], first, count), v = detail::values(slots[1], first, count);
+      m = b1 * m + (T(1) - b1) * gb;                                   // m ← β1 m + (1−β1) g
+      v = b2 * v + (T(1) - b2) * gb.square();                          // v ← β2 v + (1−β2) g²
+      detail::values(w, first, count) -= lr_t * m / (v.sqrt() + eps);  // w ← w − lr_t m / (√v + ε)
+    });
   }
 };
 

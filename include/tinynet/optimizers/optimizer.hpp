@@ -14,6 +14,7 @@
 
 #include <tinynet/parameter.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <concepts>
 #include <cstdint>
@@ -121,6 +122,27 @@ inline void check_hyperparameter(bool ok, const char* rule, const char* what, co
 inline void check_learning_rate(const char* rule, double learning_rate) {
   check_hyperparameter(std::isfinite(learning_rate) && learning_rate > 0, rule, "learning_rate", "finite and > 0",
                        learning_rate);
+}
+
+// Runs f(first, count) over the values [0, size) in blocks of 1024. An update rule whose lines
+// each sweep all of w, g and the slots would stream them through memory once per line; applied
+// a block at a time, the later lines find the block still in the L1 cache.
+template <typename F>
+void in_blocks(Index size, F f) {
+  constexpr Index block = 1024;
+  const Index blocks = (size + block - 1) / block;
+#pragma omp parallel for schedule(dynamic, 8) if (blocks >= 16)
+  for (Index i = 0; i < blocks; ++i) f(i * block, std::min(block, size - i * block));
+}
+
+// Values first .. first + count − 1 of a matrix (in storage order), as an array expression.
+template <typename T>
+Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>> values(Matrix<T>& m, Index first, Index count) {
+  return {m.data() + first, count};
+}
+template <typename T>
+Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>> values(const Matrix<T>& m, Index first, Index count) {
+  return {m.data() + first, count};
 }
 }  // namespace detail
 

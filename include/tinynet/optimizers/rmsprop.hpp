@@ -28,9 +28,12 @@ struct RMSprop {
   template <typename T>
   void update(Matrix<T>& w, const Matrix<T>& g, std::vector<Matrix<T>>& slots, double lr, std::int64_t) const {
     const T step = static_cast<T>(lr), r = static_cast<T>(rho), eps = static_cast<T>(epsilon);
-    Matrix<T>& v = slots[0];
-    v = r * v + (T(1) - r) * g.cwiseAbs2();                    // v ← ρ v + (1−ρ) g²
-    w.array() -= step * g.array() / (v.array() + eps).sqrt();  // w ← w − lr g / √(v + ε)
+    detail::in_blocks(w.size(), [&](Index first, Index count) {
+      const auto gb = detail::values(g, first, count);
+      auto v = detail::values(slots[0], first, count);
+      v = r * v + (T(1) - r) * gb.square();                             // v ← ρ v + (1−ρ) g²
+      detail::values(w, first, count) -= step * gb / (v + eps).sqrt();  // w ← w − lr g / √(v + ε)
+    });
   }
 };
 

@@ -80,12 +80,20 @@ void check_fit_options(const FitOptions<T>& options) {
 // NaN or infinite.
 template <typename T>
 void check_finite(const Matrix<T>& x, const std::string& who) {
-  if (x.allFinite()) return;
+  if (std::isfinite(x.sum()) || x.allFinite()) return;  // the sum is not finite when a value is not
   for (Index n = 0; n < x.cols(); ++n)
     for (Index i = 0; i < x.rows(); ++i)
       if (!std::isfinite(x(i, n)))
         throw std::invalid_argument(who + ": sample " + std::to_string(n) + ", feature " + std::to_string(i) + " is " +
                                     std::to_string(x(i, n)) + "; the data must be finite");
+}
+
+// out = the columns `columns` of x, copied a column at a time (contiguous, vectorised copies).
+template <typename T, typename Columns>
+void gather_columns(const Matrix<T>& x, const Columns& columns, Matrix<T>& out) {
+  out.resize(x.rows(), columns.size());
+#pragma omp parallel for schedule(static) if (x.rows() * columns.size() >= 32768)
+  for (Index j = 0; j < columns.size(); ++j) out.col(j) = x.col(columns[j]);
 }
 
 inline double seconds_since(std::chrono::steady_clock::time_point start) {
@@ -135,8 +143,8 @@ History fit(Model& model, const Matrix<T>& x, const Matrix<T>& targets, const Fi
     for (Index step = 0; step < steps; ++step) {
       const Index first = step * batch_size, n = std::min(batch_size, samples - first);
       const Eigen::Map<const Eigen::Matrix<Index, Eigen::Dynamic, 1>> batch(order.data() + first, n);
-      batch_x = x(Eigen::all, batch);  // gather the batch's columns
-      batch_y = targets(Eigen::all, batch);
+      detail::gather_columns(x, batch, batch_x);  // the batch's samples
+      detail::gather_columns(targets, batch, batch_y);
       if (options.augment) options.augment(batch_x, random);
       const auto result = model.train_step(batch_x, batch_y, options.terminate_on_nan);
       if (!result.applied) {  // 3. a step that is not finite ends training, its update not applied
