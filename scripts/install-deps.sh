@@ -4,10 +4,11 @@
 set -euo pipefail
 
 # Build and library: g++, CMake, Eigen, Catch2, stb, zlib, nlohmann/json, the data set.
-# Tests: python3-numpy (the safetensors reader check), clang with libc++ and OpenMP (the strict
-# consumer build and the same-draws-with-libc++ check), clang-format (the format check).
+# Tests: python3-numpy (the safetensors reader check), clang with libc++ (the strict consumer
+# build, the same-draws-with-libc++ check, the sanitizer build and the fuzzers), clang-format
+# (the format check).
 packages=(g++ cmake make libeigen3-dev catch2 libstb-dev zlib1g-dev nlohmann-json3-dev
-          dataset-fashion-mnist python3-numpy clang libc++-dev libc++abi-dev libomp-dev clang-format)
+          dataset-fashion-mnist python3-numpy clang libc++-dev libc++abi-dev clang-format)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -68,6 +68,7 @@
 #pragma once
 
 #include <tinynet/initializers.hpp>
+#include <tinynet/detail/thread_pool.hpp>
 #include <tinynet/layers/layer.hpp>
 #include <tinynet/layers/padding.hpp>
 
@@ -136,8 +137,7 @@ class Conv2D : public Layer<T> {
     cols.resize(D_, N * P);                         // no allocation once N is steady
     Y.resize(P * filters_, N);
     const Index chunks = chunk_count(N);
-#pragma omp parallel for schedule(dynamic, 1)
-    for (Index c = 0; c < chunks; ++c) {
+    detail::parallel_for(chunks, [&](Index c) {
       const Index first = c * samples_per_chunk, n = std::min(samples_per_chunk, N - first);
       for (Index i = first; i < first + n; ++i)
         im2col(x.col(i).data(), cols.data() + i * P * D_);  // cols_c = im2col(x_c)
@@ -148,7 +148,7 @@ class Conv2D : public Layer<T> {
       else
         Y_c.setZero();
       Y_c.noalias() += K * cols_c;  //     + K · cols_c
-    }
+    });
     return Y;
   }
 
@@ -163,18 +163,17 @@ class Conv2D : public Layer<T> {
     } else {
       dX.resize(0, 0);
     }
-#pragma omp parallel for schedule(dynamic, 1)
-    for (Index c = 0; c < chunks; ++c) {
+    detail::parallel_for(chunks, [&](Index c) {
       const Index first = c * samples_per_chunk, n = std::min(samples_per_chunk, N - first);
       const ConstMap dY_c(dy.col(first).data(), filters_, n * P);  // dy_c read as (C_out × n·P)
       const ConstMap cols_c(cols.data() + first * P * D_, D_, n * P);
       Map(dK_chunks.data() + c * filters_ * D_, filters_, D_).noalias() = dY_c * cols_c.transpose();  // dK_c
-      if (!input_gradient) continue;
+      if (!input_gradient) return;
       Map dcols_c(dcols.data() + first * P * D_, D_, n * P);
       dcols_c.noalias() = K.transpose() * dY_c;  // dL/dcols_c = Kᵀ · dY_c
       for (Index i = first; i < first + n; ++i)  // dL/dx = col2im(dL/dcols)
         col2im(dcols.data() + i * P * D_, dX.col(i).data());
-    }
+    });
     for (Index c = 0; c < chunks; ++c) dK += dK_chunks.middleCols(c * D_, D_);  // dL/dK = Σ_c dY_c · cols_cᵀ
     if (options_.use_bias) {
       if (ones.size() != N * P) ones.setOnes(N * P);

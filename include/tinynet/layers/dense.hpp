@@ -10,9 +10,11 @@
 //   dL/db = Σ_n dY[:, n]   (out × 1)    b is added to every column, so its gradient sums them
 //   dL/dX = Wᵀ · dY        (in × N)
 //
-// The whole batch goes through three matrix products; there is no loop over samples.
+// The whole batch goes through three matrix products; there is no loop over samples. Each
+// product runs on the threads in bands of its result (detail/parallel.hpp).
 #pragma once
 
+#include <tinynet/detail/parallel.hpp>
 #include <tinynet/initializers.hpp>
 #include <tinynet/layers/layer.hpp>
 
@@ -56,17 +58,21 @@ class Dense : public Layer<T> {
   const Matrix<T>& forward(const Matrix<T>& x, Mode mode) override {
     this->check_forward(x);
     if (mode == Mode::training) X = x;  // kept for dW = dY · Xᵀ (inference needs no copy)
-    Y.noalias() = W * x;                // Y = W · X
-    Y.colwise() += b.col(0);            //   + b
+    Y.resize(units_, x.cols());
+    detail::parallel_product(Y, W, x, false);  // Y = W · X
+    Y.colwise() += b.col(0);                   //   + b
     return Y;
   }
 
   const Matrix<T>& backward(const Matrix<T>& dy) override {
     this->check_backward(Y, dy);
     if (X.cols() != dy.cols()) throw std::logic_error("Dense::backward: the last forward was not in training mode");
-    dW.noalias() += dy * X.transpose();                                   // dL/dW = dY · Xᵀ
-    db.noalias() += dy.rowwise().sum();                                   // dL/db = Σ_n dY[:, n]
-    if (this->compute_input_gradient) dX.noalias() = W.transpose() * dy;  // dL/dX = Wᵀ · dY
+    detail::parallel_product(dW, dy, X.transpose(), true);  // dL/dW = dY · Xᵀ
+    db.noalias() += dy.rowwise().sum();                     // dL/db = Σ_n dY[:, n]
+    if (this->compute_input_gradient) {
+      dX.resize(W.cols(), dy.cols());
+      detail::parallel_product(dX, W.transpose(), dy, false);  // dL/dX = Wᵀ · dY
+    }
     return dX;
   }
 

@@ -26,6 +26,7 @@
 // Exactly one input entry per window receives gradient, even when the window holds ties.
 #pragma once
 
+#include <tinynet/detail/parallel.hpp>
 #include <tinynet/layers/layer.hpp>
 
 #include <algorithm>
@@ -74,8 +75,9 @@ class MaxPooling2D : public Layer<T> {
     const Index N = x.cols();
     Y.resize(H_out_ * W_out_ * C_, N);
     argmax.resize(H_out_ * W_out_ * C_, N);
-#pragma omp parallel for schedule(dynamic, 4)
-    for (Index n = 0; n < N; ++n) pool(x.col(n).data(), Y.col(n).data(), argmax.col(n).data());
+    detail::for_column_blocks(x.rows(), N, [&](Index first, Index count) {
+      for (Index n = first; n < first + count; ++n) pool(x.col(n).data(), Y.col(n).data(), argmax.col(n).data());
+    });
     return Y;
   }
 
@@ -83,14 +85,15 @@ class MaxPooling2D : public Layer<T> {
     this->check_backward(Y, dy);
     const Index N = dy.cols(), outputs = dy.rows();
     dX.resize(H_ * W_ * C_, N);
-#pragma omp parallel for schedule(dynamic, 4)
-    for (Index n = 0; n < N; ++n) {  // sample by sample:
-      dX.col(n).setZero();           //   dL/dx = 0
-      const std::int32_t* a = argmax.col(n).data();
-      const T* g = dy.col(n).data();
-      T* d = dX.col(n).data();
-      for (Index o = 0; o < outputs; ++o) d[a[o]] += g[o];  //   dL/dx[argmax] += dL/dy
-    }
+    detail::for_column_blocks(dX.rows(), N, [&](Index first, Index count) {
+      for (Index n = first; n < first + count; ++n) {  // sample by sample:
+        dX.col(n).setZero();                           //   dL/dx = 0
+        const std::int32_t* a = argmax.col(n).data();
+        const T* g = dy.col(n).data();
+        T* d = dX.col(n).data();
+        for (Index o = 0; o < outputs; ++o) d[a[o]] += g[o];  //   dL/dx[argmax] += dL/dy
+      }
+    });
     return dX;
   }
 

@@ -12,6 +12,7 @@
 // steps — once per step, never once per tensor (the bias-correction bug of some small libraries).
 #pragma once
 
+#include <tinynet/detail/thread_pool.hpp>
 #include <tinynet/parameter.hpp>
 
 #include <algorithm>
@@ -126,13 +127,16 @@ inline void check_learning_rate(const char* rule, double learning_rate) {
 
 // Runs f(first, count) over the values [0, size) in blocks of 1024. An update rule whose lines
 // each sweep all of w, g and the slots would stream them through memory once per line; applied
-// a block at a time, the later lines find the block still in the L1 cache.
+// a block at a time, the later lines find the block still in the L1 cache. The blocks are
+// spread over the threads in tasks of 16.
 template <typename F>
 void in_blocks(Index size, F f) {
-  constexpr Index block = 1024;
-  const Index blocks = (size + block - 1) / block;
-#pragma omp parallel for schedule(dynamic, 8) if (blocks >= 16)
-  for (Index i = 0; i < blocks; ++i) f(i * block, std::min(block, size - i * block));
+  constexpr Index block = 1024, blocks_per_task = 16;  // a task of 16k values is worth a thread
+  const Index blocks = (size + block - 1) / block, tasks = (blocks + blocks_per_task - 1) / blocks_per_task;
+  detail::parallel_for(tasks, [&](Index task) {
+    for (Index i = task * blocks_per_task; i < std::min(blocks, (task + 1) * blocks_per_task); ++i)
+      f(i * block, std::min(block, size - i * block));
+  });
 }
 
 // Values first .. first + count − 1 of a matrix (in storage order), as an array expression.

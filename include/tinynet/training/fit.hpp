@@ -21,6 +21,7 @@
 #pragma once
 
 #include <tinynet/detail/flush_denormals.hpp>
+#include <tinynet/detail/parallel.hpp>
 #include <tinynet/random.hpp>
 #include <tinynet/tensor.hpp>
 #include <tinynet/training/callback.hpp>
@@ -92,8 +93,9 @@ void check_finite(const Matrix<T>& x, const std::string& who) {
 template <typename T, typename Columns>
 void gather_columns(const Matrix<T>& x, const Columns& columns, Matrix<T>& out) {
   out.resize(x.rows(), columns.size());
-#pragma omp parallel for schedule(static) if (x.rows() * columns.size() >= 32768)
-  for (Index j = 0; j < columns.size(); ++j) out.col(j) = x.col(columns[j]);
+  for_column_blocks(x.rows(), columns.size(), [&](Index first, Index n) {
+    for (Index j = first; j < first + n; ++j) out.col(j) = x.col(columns[j]);
+  });
 }
 
 inline double seconds_since(std::chrono::steady_clock::time_point start) {

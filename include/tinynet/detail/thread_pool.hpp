@@ -1,0 +1,228 @@
+// The threads tinynet's kernels run on.
+//
+// parallel_for(tasks, f) calls f(0), f(1), ..., f(tasks − 1), each exactly once, spread over
+// the pool's threads and the calling thread, and returns when all have returned. It is built for
+// a machine that other programs share:
+//
+//   - the calling thread works too, claiming tasks one at a time from a shared counter, as do
+//     the workers: a thread slowed down (its core busy with another process) takes fewer;
+//   - the caller waits only for tasks that were claimed. A worker that wakes up late finds the
+//     counter exhausted and does nothing, and nobody waited for it. (An OpenMP team instead ends
+//     every parallel loop at a barrier that waits for all its threads, so one thread sharing its
+//     core with another process slows every loop down to its pace.)
+//   - an idle worker polls for new work for about 0.5 ms, because the next loop usually follows
+//     within microseconds (waking a sleeping thread takes tens of them), then sleeps in the
+//     kernel (std::atomic::wait) instead of spinning on.
+//
+// The workers run each task with the caller's floating-point control word (MXCSR on x86), so a
+// caller that flushes denormals to zero (detail/flush_denormals.hpp) has them flushed on every
+// thread. A call from inside a task runs serially on that thread. When tasks throw, the others
+// still run, and parallel_for rethrows the first exception in the caller once all have ended.
+//
+// How the result is split never depends on the number of threads: the caller chooses the tasks,
+// and each task computes the same values on whichever thread runs it.
+#pragma once
+
+#include <tinynet/tensor.hpp>
+
+#include <Eigen/Core>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <exception>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#if defined(__SSE2__)
+#include <xmmintrin.h>
+#endif
+
+namespace tinynet::detail {
+
+class ThreadPool {
+ public:
+  // The one pool of the program (made on first use; its workers start when first needed).
+  static ThreadPool& instance() {
+    static ThreadPool pool;
+    return pool;
+  }
+
+  ~ThreadPool() { stop_workers(); }
+  ThreadPool(const ThreadPool&) = delete;
+  ThreadPool& operator=(const ThreadPool&) = delete;
+
+  // The threads that run tasks, the caller included (at least 1).
+  int threads() const { return threads_.load(std::memory_order_relaxed); }
+  void set_threads(int n) {
+    const std::lock_guard<std::mutex> lock(run_mutex_);
+    stop_workers();
+    threads_.store(std::max(1, n), std::memory_order_relaxed);
+  }
+
+  template <typename F>
+  void parallel_for(Index tasks, F&& f) {
+    if (tasks <= 0) return;
+    if (tasks == 1 || threads() == 1 || inside_task() || tasks > max_tasks) {  // on this thread alone
+      std::exception_ptr error;
+      for (Index t = 0; t < tasks; ++t) {
+        try {
+          f(t);
+        } catch (...) {
+          if (!error) error = std::current_exception();
+        }
+      }
+      if (error) std::rethrow_exception(error);
+      return;
+    }
+    const std::lock_guard<std::mutex> lock(run_mutex_);  // one loop at a time (callers on several threads queue)
+    start_workers();
+    using Fn = std::remove_reference_t<F>;
+    const std::uint64_t generation = generation_.load(std::memory_order_relaxed) + 1;
+    // First make every claim on the last job fail (a late worker may still try one), then
+    // describe this job, then open its claims.
+    next_.store(claim_of(generation, max_tasks), std::memory_order_release);
+    job_.run.store([](void* fn, Index task) { (*static_cast<Fn*>(fn))(task); }, std::memory_order_relaxed);
+    job_.fn.store(const_cast<void*>(static_cast<const void*>(&f)), std::memory_order_relaxed);
+    job_.tasks.store(tasks, std::memory_order_relaxed);
+#if defined(__SSE2__)
+    job_.control_word.store(_mm_getcsr(), std::memory_order_relaxed);
+#endif
+    job_.error = nullptr;
+    finished_.store(0, std::memory_order_relaxed);
+    next_.store(claim_of(generation, 0), std::memory_order_release);
+    generation_.store(generation, std::memory_order_release);
+    generation_.notify_all();
+    work(generation);
+    // Wait for the tasks the workers claimed; poll briefly first, as they usually end soon.
+    for (int spin = 0; finished_.load(std::memory_order_acquire) < tasks; ++spin) {
+      if (spin < 4096) {
+        pause();
+      } else {
+        const Index seen = finished_.load(std::memory_order_acquire);
+        if (seen < tasks) finished_.wait(seen, std::memory_order_acquire);
+      }
+    }
+    if (job_.error) std::rethrow_exception(job_.error);
+  }
+
+ private:
+  ThreadPool() : threads_(std::max(1, static_cast<int>(std::thread::hardware_concurrency()))) {
+    Eigen::setNbThreads(1);  // the products run inside tasks; they must not start threads of their own
+  }
+
+  // What the current job runs. A late worker may read these while the next job writes them;
+  // it then fails to claim a task (claims name their job), so it never acts on what it read.
+  struct Job {
+    std::atomic<void (*)(void*, Index)> run{nullptr};
+    std::atomic<void*> fn{nullptr};
+    std::atomic<Index> tasks{0};
+    std::atomic<unsigned> control_word{0};
+    std::exception_ptr error;  // the first exception a task threw, under error_mutex
+    std::mutex error_mutex;
+  };
+
+  // A claim is the job's generation (its low 32 bits) and the next task's index.
+  static constexpr Index max_tasks = 0xFFFFFFFF;
+  static std::uint64_t claim_of(std::uint64_t generation, Index task) {
+    return (generation << 32) | static_cast<std::uint64_t>(task);
+  }
+
+  static bool& inside_task() {
+    thread_local bool inside = false;
+    return inside;
+  }
+
+  static void pause() {
+#if defined(__SSE2__)
+    _mm_pause();
+#else
+    std::this_thread::yield();
+#endif
+  }
+
+  // Claims and runs tasks of job `generation` until none is left (or a newer job started).
+  void work(std::uint64_t generation) {
+    inside_task() = true;
+    std::uint64_t claim = next_.load(std::memory_order_acquire);
+    for (;;) {
+      if ((claim >> 32) != (generation & 0xFFFFFFFF)) break;  // a later job: this one is over
+      const Index task = static_cast<Index>(claim & 0xFFFFFFFF);
+      const Index tasks = job_.tasks.load(std::memory_order_relaxed);
+      if (task >= tasks) break;
+      if (!next_.compare_exchange_weak(claim, claim + 1, std::memory_order_acq_rel)) continue;
+      // Claimed: the job is still this one, and stays so until this task is counted finished.
+      try {
+        job_.run.load(std::memory_order_relaxed)(job_.fn.load(std::memory_order_relaxed), task);
+      } catch (...) {
+        const std::lock_guard<std::mutex> lock(job_.error_mutex);
+        if (!job_.error) job_.error = std::current_exception();
+      }
+      if (finished_.fetch_add(1, std::memory_order_acq_rel) + 1 == tasks) finished_.notify_one();
+      claim = next_.load(std::memory_order_acquire);
+    }
+    inside_task() = false;
+  }
+
+  // `seen`: the last job before this worker started (it takes part in every later one).
+  void worker_loop(std::uint64_t seen) {
+    for (;;) {
+      std::uint64_t generation = generation_.load(std::memory_order_acquire);
+      const auto start = std::chrono::steady_clock::now();
+      for (unsigned polls = 1; generation == seen && !stopping_.load(std::memory_order_relaxed); ++polls) {
+        pause();  // poll for about `idle_poll`, then sleep until the next job
+        generation = generation_.load(std::memory_order_acquire);
+        if (generation == seen && polls % 64 == 0 && std::chrono::steady_clock::now() - start > idle_poll) {
+          generation_.wait(seen, std::memory_order_acquire);
+          generation = generation_.load(std::memory_order_acquire);
+        }
+      }
+      if (stopping_.load()) return;
+      seen = generation;
+#if defined(__SSE2__)
+      const unsigned own = _mm_getcsr();
+      _mm_setcsr(job_.control_word.load(std::memory_order_relaxed));  // the caller's rounding and denormal modes
+      work(generation);
+      _mm_setcsr(own);
+#else
+      work(generation);
+#endif
+    }
+  }
+
+  void start_workers() {
+    const int wanted = threads() - 1;
+    const std::uint64_t seen = generation_.load(std::memory_order_relaxed);  // before the job it starts for
+    while (static_cast<int>(workers_.size()) < wanted) workers_.emplace_back([this, seen] { worker_loop(seen); });
+  }
+
+  void stop_workers() {
+    if (workers_.empty()) return;
+    stopping_.store(true);
+    generation_.fetch_add(1, std::memory_order_release);  // wakes the sleepers; claims of the old job fail
+    generation_.notify_all();
+    for (std::thread& w : workers_) w.join();
+    workers_.clear();
+    stopping_.store(false);
+  }
+
+  static constexpr std::chrono::microseconds idle_poll{500};
+  std::atomic<int> threads_;
+  std::mutex run_mutex_;
+  std::vector<std::thread> workers_;
+  Job job_;
+  std::atomic<std::uint64_t> generation_{0};  // the current job's number
+  std::atomic<std::uint64_t> next_{0};        // generation << 32 | the next task to claim
+  std::atomic<Index> finished_{0};            // tasks of the current job that have ended
+  std::atomic<bool> stopping_{false};
+};
+
+// parallel_for on the program's pool (see above).
+template <typename F>
+void parallel_for(Index tasks, F&& f) {
+  ThreadPool::instance().parallel_for(tasks, std::forward<F>(f));
+}
+
+}  // namespace tinynet::detail
