@@ -17,15 +17,15 @@ jobs=$(nproc)
 [ "${TINYNET_TEST_QUICK:-0}" = 1 ] && exit 0
 
 # The sanitizer build compiles the tests of everything that reads untrusted bytes (IDX, gzip,
-# safetensors, model files, the registry, the dataset loader), of bad numbers, and of the two
-# kernels with hand-written index arithmetic (Conv2D, MaxPooling2D): 9 of the test files, which
-# with clang++ at -O1 fit CI's time. TINYNET_SANITIZE_ALL=1 compiles every test file (about
+# safetensors, model files, the registry, the dataset loader), of bad numbers, of the two
+# kernels with hand-written index arithmetic (Conv2D, MaxPooling2D) and of the thread pool:
+# 10 of the 28 test files, which with clang++ at -O1 fit CI's time. TINYNET_SANITIZE_ALL=1 compiles every test file (about
 # 25 minutes more on 2 cores).
 echo "== the tests of untrusted input under ASan + UBSan + _GLIBCXX_ASSERTIONS"
 clang=$(command -v clang++ || command -v clang++-14)
 sanitize="-O1 -g1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all -D_GLIBCXX_ASSERTIONS"
 files="test_idx.cpp;test_safetensors.cpp;test_model_file.cpp;test_hostile_files.cpp;test_bad_numbers.cpp"
-files="$files;test_registry.cpp;test_fashion_mnist_data.cpp;test_conv2d.cpp;test_max_pooling2d.cpp"
+files="$files;test_registry.cpp;test_fashion_mnist_data.cpp;test_conv2d.cpp;test_max_pooling2d.cpp;test_thread_pool.cpp"
 [ "${TINYNET_SANITIZE_ALL:-0}" = 1 ] && files=""
 cmake -S "$root" -B "$root/build-sanitize" -DCMAKE_BUILD_TYPE=None -DCMAKE_CXX_COMPILER="$clang" \
       -DCMAKE_CXX_FLAGS="$sanitize" -DTINYNET_TEST_FILES="$files" -DTINYNET_TEST_UNITS_ONLY=ON \
