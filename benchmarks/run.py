@@ -501,7 +501,9 @@ class Suite:
             "out": os.path.relpath(os.path.abspath(a.out), ROOT) if os.path.abspath(a.out).startswith(ROOT + os.sep)
             else a.out,
             "results": results,
-            "runs": self.runs,
+            # commands with paths relative to the repository, as a reader's clone has them
+            "runs": [dict(r, cmd=[os.path.relpath(c, ROOT) if isinstance(c, str) and c.startswith(ROOT + os.sep) else c
+                                  for c in r["cmd"]]) if isinstance(r.get("cmd"), list) else r for r in self.runs],
         }
         os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
         with open(a.out, "w") as f:
