@@ -8,7 +8,7 @@
 #   3. the libFuzzer targets, FUZZ_SECONDS (default 60) each, with clang++ (scripts/fuzz.sh).
 #
 # TINYNET_TEST_QUICK=1 runs step 1 only (a developer's quick loop); CI runs all three (about
-# 20 minutes on 2 cores).
+# 22 minutes on 2 cores).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 jobs=$(nproc)
