@@ -19,8 +19,8 @@ jobs=$(nproc)
 # The sanitizer build compiles the tests of everything that reads untrusted bytes (IDX, gzip,
 # safetensors, model files, the registry, the dataset loader), of bad numbers, of the two
 # kernels with hand-written index arithmetic (Conv2D, MaxPooling2D) and of the thread pool:
-# 10 of the 28 test files, which with clang++ at -O1 fit CI's time. TINYNET_SANITIZE_ALL=1 compiles every test file (about
-# 25 minutes more on 2 cores).
+# 10 of the 28 test files, about 5 minutes with clang++ -O1 -g1 on 2 cores (all of them, with
+# g++ -O1 -g, took over 20). TINYNET_SANITIZE_ALL=1 compiles every test file.
 echo "== the tests of untrusted input under ASan + UBSan + _GLIBCXX_ASSERTIONS"
 clang=$(command -v clang++ || command -v clang++-14)
 sanitize="-O1 -g1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all -D_GLIBCXX_ASSERTIONS"

@@ -1,6 +1,6 @@
 // How many threads tinynet uses.
 //
-// Every parallel kernel (Dense's products in bands of rows, Conv2D's chunks of samples, the
+// Every parallel kernel (Dense's products in bands of their result, Conv2D's chunks of samples, the
 // element-wise layers, the optimizers' updates) runs on tinynet's own pool
 // (detail/thread_pool.hpp): the calling thread works too, a thread slowed down by another
 // process takes fewer tasks, and nobody waits for a thread that has not started. The default

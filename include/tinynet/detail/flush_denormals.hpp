@@ -33,8 +33,8 @@ class ScopedFlushDenormals {
 
   ~ScopedFlushDenormals() {
 #if defined(__SSE2__)
-    _mm_setcsr((_mm_getcsr() & status_flags) |
-               (saved_ & ~status_flags));  // the old modes, keeping the flags raised since
+    // the old modes, keeping the status flags raised since
+    _mm_setcsr((_mm_getcsr() & status_flags) | (saved_ & ~status_flags));
 #endif
   }
 

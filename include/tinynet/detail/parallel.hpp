@@ -12,18 +12,33 @@
 
 namespace tinynet::detail {
 
-// Element-wise work. for_column_blocks(rows, cols, f) calls f(first, count) for blocks of
-// columns (samples) [first, first + count) that together cover [0, cols). A block holds about
-// 64k values, so a small batch is one block on the calling thread (a thread costs more than it
-// saves below that), and a large one is many blocks that the threads claim one at a time.
+// for_blocks(size, per_block, f) calls f(first, count) for the blocks [first, first + count) of
+// per_block items (the last may be shorter) that together cover [0, size), one task each.
+template <typename F>
+void for_blocks(Index size, Index per_block, F f) {
+  parallel_for((size + per_block - 1) / per_block, [&](Index block) {
+    const Index first = block * per_block;
+    f(first, std::min(per_block, size - first));
+  });
+}
+
+// Element-wise work over a batch: f(first, count) for blocks of columns (samples) that hold
+// about 64k values each, so a small batch is one block on the calling thread (a thread costs
+// more than it saves below that), and a large one is many blocks that the threads claim one at
+// a time.
 template <typename F>
 void for_column_blocks(Index rows, Index cols, F f) {
   constexpr Index values_per_block = Index{1} << 16;
-  const Index per_block = std::max<Index>(1, values_per_block / std::max<Index>(rows, 1));
-  const Index blocks = (cols + per_block - 1) / per_block;
-  parallel_for(blocks, [&](Index block) {
-    const Index first = block * per_block;
-    f(first, std::min(per_block, cols - first));
+  for_blocks(cols, std::max<Index>(1, values_per_block / std::max<Index>(rows, 1)), f);
+}
+
+// The batch gather: out = the columns `columns` (any indexable list of Index) of x, copied a
+// whole column at a time (contiguous, vectorised copies) and in column blocks over the threads.
+template <typename T, typename Columns>
+void gather_columns(const Matrix<T>& x, const Columns& columns, Matrix<T>& out) {
+  out.resize(x.rows(), columns.size());
+  for_column_blocks(x.rows(), columns.size(), [&](Index first, Index n) {
+    for (Index j = first; j < first + n; ++j) out.col(j) = x.col(columns[j]);
   });
 }
 
@@ -39,20 +54,18 @@ void parallel_product(Dst& dst, const Lhs& lhs, const Rhs& rhs, bool accumulate)
   constexpr Index work_per_task = Index{1} << 21, max_tasks = 16, panel = 16;
   Index band = std::max<Index>(work_per_task / across, (extent + max_tasks - 1) / max_tasks);
   band = std::min(extent, (band + panel - 1) / panel * panel);  // whole panels of the product kernel
-  const Index tasks = extent == 0 ? 0 : (extent + band - 1) / band;
-  if (tasks <= 1) {  // one task: the product as written
+  auto product = [accumulate](auto&& d, const auto& l, const auto& r) {
     if (accumulate)
-      dst.noalias() += lhs * rhs;
+      d.noalias() += l * r;
     else
-      dst.noalias() = lhs * rhs;
-    return;
-  }
-  parallel_for(tasks, [&](Index task) {
-    const Index first = task * band, count = std::min(band, extent - first);
-    if (by_rows && accumulate) dst.middleRows(first, count).noalias() += lhs.middleRows(first, count) * rhs;
-    if (by_rows && !accumulate) dst.middleRows(first, count).noalias() = lhs.middleRows(first, count) * rhs;
-    if (!by_rows && accumulate) dst.middleCols(first, count).noalias() += lhs * rhs.middleCols(first, count);
-    if (!by_rows && !accumulate) dst.middleCols(first, count).noalias() = lhs * rhs.middleCols(first, count);
+      d.noalias() = l * r;
+  };
+  if (band >= extent) return product(dst, lhs, rhs);  // one task: the product as written
+  for_blocks(extent, band, [&](Index first, Index count) {
+    if (by_rows)
+      product(dst.middleRows(first, count), lhs.middleRows(first, count), rhs);
+    else
+      product(dst.middleCols(first, count), lhs, rhs.middleCols(first, count));
   });
 }
 

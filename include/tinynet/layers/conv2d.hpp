@@ -67,8 +67,8 @@
 // spinning at its synchronisation points on two cores (docs/layers.md has the profile).
 #pragma once
 
-#include <tinynet/initializers.hpp>
 #include <tinynet/detail/thread_pool.hpp>
+#include <tinynet/initializers.hpp>
 #include <tinynet/layers/layer.hpp>
 #include <tinynet/layers/padding.hpp>
 

@@ -12,7 +12,7 @@
 // steps — once per step, never once per tensor (the bias-correction bug of some small libraries).
 #pragma once
 
-#include <tinynet/detail/thread_pool.hpp>
+#include <tinynet/detail/parallel.hpp>
 #include <tinynet/parameter.hpp>
 
 #include <algorithm>
@@ -131,11 +131,10 @@ inline void check_learning_rate(const char* rule, double learning_rate) {
 // spread over the threads in tasks of 16.
 template <typename F>
 void in_blocks(Index size, F f) {
-  constexpr Index block = 1024, blocks_per_task = 16;  // a task of 16k values is worth a thread
-  const Index blocks = (size + block - 1) / block, tasks = (blocks + blocks_per_task - 1) / blocks_per_task;
-  detail::parallel_for(tasks, [&](Index task) {
-    for (Index i = task * blocks_per_task; i < std::min(blocks, (task + 1) * blocks_per_task); ++i)
-      f(i * block, std::min(block, size - i * block));
+  constexpr Index block = 1024, per_task = 16 * block;  // a task of 16k values is worth a thread
+  for_blocks(size, per_task, [&](Index task_first, Index task_count) {
+    for (Index first = task_first; first < task_first + task_count; first += block)
+      f(first, std::min(block, task_first + task_count - first));
   });
 }
 

@@ -26,6 +26,7 @@
 // and rejects fit_options.callbacks.
 #pragma once
 
+#include <tinynet/detail/parallel.hpp>
 #include <tinynet/model/history.hpp>
 #include <tinynet/model/sequential.hpp>
 #include <tinynet/random.hpp>
@@ -96,7 +97,9 @@ namespace detail {
 
 template <typename T>
 Matrix<T> take_columns(const Matrix<T>& m, const std::vector<Index>& indices) {
-  return m(Eigen::all, indices);
+  Matrix<T> out;
+  gather_columns(m, Eigen::Map<const Vector<Index>>(indices.data(), static_cast<Index>(indices.size())), out);
+  return out;
 }
 
 inline std::vector<int> take_columns(const std::vector<int>& labels, const std::vector<Index>& indices) {

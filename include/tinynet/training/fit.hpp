@@ -21,7 +21,7 @@
 #pragma once
 
 #include <tinynet/detail/flush_denormals.hpp>
-#include <tinynet/detail/parallel.hpp>
+#include <tinynet/detail/parallel.hpp>  // gather_columns
 #include <tinynet/random.hpp>
 #include <tinynet/tensor.hpp>
 #include <tinynet/training/callback.hpp>
@@ -87,15 +87,6 @@ void check_finite(const Matrix<T>& x, const std::string& who) {
       if (!std::isfinite(x(i, n)))
         throw std::invalid_argument(who + ": sample " + std::to_string(n) + ", feature " + std::to_string(i) + " is " +
                                     std::to_string(x(i, n)) + "; the data must be finite");
-}
-
-// out = the columns `columns` of x, copied a column at a time (contiguous, vectorised copies).
-template <typename T, typename Columns>
-void gather_columns(const Matrix<T>& x, const Columns& columns, Matrix<T>& out) {
-  out.resize(x.rows(), columns.size());
-  for_column_blocks(x.rows(), columns.size(), [&](Index first, Index n) {
-    for (Index j = first; j < first + n; ++j) out.col(j) = x.col(columns[j]);
-  });
 }
 
 inline double seconds_since(std::chrono::steady_clock::time_point start) {
