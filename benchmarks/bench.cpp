@@ -152,7 +152,7 @@ double max_rss_mib() {
 
 // One split of Fashion-MNIST ("train" or "t10k"), only the first `limit` images when limit > 0.
 struct Split {
-  Matrix<float> images;
+  tinynet::Images images;  // as bytes, as datasets::load_fashion_mnist gives them
   std::vector<int> labels;
 };
 
@@ -165,10 +165,10 @@ Split load_split(const std::string& dir_flag, const std::string& split, long lim
                              "[.gz] not found: install Debian's dataset-fashion-mnist, or set TINYNET_DATA / --data");
   };
   Split s;
-  s.images = tinynet::data::read_idx_images<float>(find(split + "-images-idx3-ubyte"));
+  s.images = tinynet::data::image_bytes_from_idx(tinynet::data::read_idx(find(split + "-images-idx3-ubyte")));
   s.labels = tinynet::data::read_idx_labels(find(split + "-labels-idx1-ubyte"));
   if (limit > 0 && limit < s.images.cols()) {
-    s.images = Matrix<float>(s.images.leftCols(limit));
+    s.images = s.images.left(limit);
     s.labels.resize(static_cast<std::size_t>(limit));
   }
   return s;
@@ -342,7 +342,7 @@ void predict(const Args& a) {
   fashion_mnist::Model model = build(recipe, seed);
   const double load_s = seconds_since(start);
   const double flops_per_image = count_flops(model).forward;
-  const Matrix<float>& x = data.images;
+  const Matrix<float> x = data.images.values();  // floats before timing, as PyTorch's tensors are
 
   for (long requested : parse_list(a.get("batch", "1,256,10000"))) {
     if (requested < 1) throw std::invalid_argument("--batch: batch sizes must be positive");

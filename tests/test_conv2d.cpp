@@ -14,6 +14,7 @@
 #include <tinynet/layers/softmax.hpp>
 #include <tinynet/optimizers/adam.hpp>
 #include <tinynet/sequential.hpp>
+#include <tinynet/threads.hpp>
 
 #include <random>
 
@@ -163,6 +164,25 @@ TEST_CASE("Conv2D splits a batch into chunks without changing any result", "[con
   }
   CHECK((batched.dK - single.dK).cwiseAbs().maxCoeff() < 1e-11);
   CHECK((batched.db - single.db).cwiseAbs().maxCoeff() < 1e-11);
+}
+
+TEST_CASE("Conv2D in inference unfolds only the chunks in flight, with the same outputs", "[conv2d]") {
+  // 101 samples are 7 chunks; inference cycles them through one slot of cols per thread, so
+  // its output must equal training mode's (which unfolds all 7) for 1 and 2 threads.
+  const Case& c = cases[3];
+  const Index N = 101;
+  Conv2D<double> layer = make_layer(c, 31);
+  const Matrix<double> x = tinynet_test::random_matrix(c.H * c.W * c.C_in, N, 32);
+  const Matrix<double> trained = layer.forward(x, Mode::training);
+  const int threads_before = tinynet::num_threads();
+  for (int threads : {1, 2}) {
+    INFO("threads " << threads);
+    tinynet::set_num_threads(threads);
+    CHECK(layer.forward(x, Mode::inference) == trained);
+  }
+  tinynet::set_num_threads(threads_before);
+  // An inference pass keeps no cols, so backward after it is a programming error, said so.
+  CHECK_THROWS_WITH(layer.backward(trained), tinynet_test::contains("inference mode"));
 }
 
 TEST_CASE("Conv2D reuses its buffers from batch to batch", "[conv2d]") {

@@ -169,13 +169,21 @@ TEST_CASE("load_fashion_mnist reads a small directory of gzipped and plain files
   REQUIRE(data.test.labels.size() == 5);
   for (int n = 0; n < 12; ++n) REQUIRE(data.train.labels[static_cast<std::size_t>(n)] == fake_label(n, 0));
   for (int n = 0; n < 5; ++n) REQUIRE(data.test.labels[static_cast<std::size_t>(n)] == fake_label(n, 100));
-  // Every pixel, at its channels-last position (r·28 + c) in its image's column.
+  // Every pixel, at its channels-last position (r·28 + c) in its image's column, as the byte and
+  // as the value byte / 255.
+  const tinynet::Matrix<float> train = data.train.images.values(), test = data.test.images.values();
   for (int n = 0; n < 12; ++n)
     for (int r = 0; r < 28; ++r)
-      for (int c = 0; c < 28; ++c) REQUIRE(data.train.images(r * 28 + c, n) == float(fake_pixel(n, r, c, 0)) / 255.0f);
+      for (int c = 0; c < 28; ++c) {
+        REQUIRE(data.train.images.bytes()(r * 28 + c, n) == fake_pixel(n, r, c, 0));
+        REQUIRE(train(r * 28 + c, n) == float(fake_pixel(n, r, c, 0)) / 255.0f);
+      }
   for (int n = 0; n < 5; ++n)
     for (int r = 0; r < 28; ++r)
-      for (int c = 0; c < 28; ++c) REQUIRE(data.test.images(r * 28 + c, n) == float(fake_pixel(n, r, c, 100)) / 255.0f);
+      for (int c = 0; c < 28; ++c) {
+        REQUIRE(data.test.images.bytes()(r * 28 + c, n) == fake_pixel(n, r, c, 100));
+        REQUIRE(test(r * 28 + c, n) == float(fake_pixel(n, r, c, 100)) / 255.0f);
+      }
 }
 
 TEST_CASE("load_fashion_mnist names both files and both counts when they differ", "[fashion_mnist][errors]") {
@@ -314,19 +322,17 @@ TEST_CASE("load_fashion_mnist on the real data set", "[fashion_mnist][real]") {
   REQUIRE(data.train.labels[0] == 9);
   REQUIRE(data.test.labels[0] == 9);
 
-  REQUIRE(data.train.images.minCoeff() == 0.0f);
-  REQUIRE(data.train.images.maxCoeff() == 1.0f);
-  REQUIRE(data.test.images.minCoeff() == 0.0f);
-  REQUIRE(data.test.images.maxCoeff() == 1.0f);
+  const tinynet::Matrix<float> train = data.train.images.values(), test = data.test.images.values();
+  REQUIRE(train.minCoeff() == 0.0f);
+  REQUIRE(train.maxCoeff() == 1.0f);
+  REQUIRE(test.minCoeff() == 0.0f);
+  REQUIRE(test.maxCoeff() == 1.0f);
   // Pixels checked against the raw bytes (read with Python's gzip module): two single
   // pixels, and the sum of all bytes of each set.
-  REQUIRE(data.train.images(14 * 28 + 14, 0) == 217.0f / 255.0f);
-  REQUIRE(data.train.images(10 * 28 + 20, 59999) == 19.0f / 255.0f);
-  const auto byte_sum = [](const tinynet::Matrix<float>& x) {
-    long long sum = 0;
-    for (Eigen::Index i = 0; i < x.size(); ++i) sum += std::lround(x.data()[i] * 255.0f);
-    return sum;
-  };
+  REQUIRE(data.train.images.bytes()(14 * 28 + 14, 0) == 217);
+  REQUIRE(train(14 * 28 + 14, 0) == 217.0f / 255.0f);
+  REQUIRE(data.train.images.bytes()(10 * 28 + 20, 59999) == 19);
+  const auto byte_sum = [](const tinynet::Images& x) { return x.bytes().cast<long long>().sum(); };
   REQUIRE(byte_sum(data.train.images) == 3431114169LL);
   REQUIRE(byte_sum(data.test.images) == 573469082LL);
 }

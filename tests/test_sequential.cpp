@@ -245,3 +245,29 @@ TEST_CASE("fit flushes denormal floats to zero while it runs, and restores the m
   CHECK((_mm_getcsr() & modes) == (before & modes));
 }
 #endif
+
+TEST_CASE("predict and evaluate split a batch whose outputs exceed the memory budget", "[sequential]") {
+  // 65,536 inputs and a ReLU of the same size make 512 KiB of outputs per sample, so a 64 MiB
+  // budget holds fewer than 130 samples: a batch of 300 must run in passes, each giving what a
+  // batch of its own samples gives.
+  const tinynet::Index features = 65536, N = 300;
+  Sequential<float> model({features}, 4);
+  model.add<ReLU>().add<Dense>(10).add<Softmax>();
+  model.compile(tinynet::Adam{}, tinynet::SparseCategoricalCrossentropy{});
+  const tinynet::Index pass = model.inference_pass_size(N);
+  CHECK(pass < 130);
+  CHECK(pass > 100);
+  CHECK(model.inference_pass_size(7) == 7);  // a batch within the budget stays whole
+  const Matrix<float> x = Matrix<float>::Random(features, N);
+  const Matrix<float> whole = model.predict(x, N);
+  REQUIRE(whole.cols() == N);
+  for (tinynet::Index first = 0; first < N; first += pass) {
+    const tinynet::Index n = std::min(pass, N - first);
+    const Matrix<float> part = x.middleCols(first, n);
+    CHECK(whole.middleCols(first, n) == model.predict(part, n));
+  }
+  const std::vector<int> labels = labels_for(N, 10);
+  const tinynet::Evaluation big = model.evaluate(x, labels, N), small = model.evaluate(x, labels, 10);
+  CHECK(big.accuracy == small.accuracy);
+  CHECK(big.loss == Catch::Approx(small.loss).epsilon(1e-6));
+}

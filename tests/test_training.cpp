@@ -14,9 +14,9 @@ TEST_CASE("The notebook MLP trained on 2,000 real images beats 0.75 on 1,000 tes
     FAIL("Fashion-MNIST not found in " << dir << ": install dataset-fashion-mnist or set TINYNET_DATA");
   }
   const auto data = tinynet::datasets::load_fashion_mnist();
-  const tinynet::Matrix<float> x = data.train.images.leftCols(2000);
+  const tinynet::Images x = data.train.images.left(2000);  // trained on the bytes, batch by batch
   const std::vector<int> y(data.train.labels.begin(), data.train.labels.begin() + 2000);
-  const tinynet::Matrix<float> x_test = data.test.images.leftCols(1000);
+  const tinynet::Images x_test = data.test.images.left(1000);
   const std::vector<int> y_test(data.test.labels.begin(), data.test.labels.begin() + 1000);
 
   tinynet::Sequential<float> model({784}, 42);

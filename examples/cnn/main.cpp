@@ -27,7 +27,7 @@ int main(int argc, char** argv) {
   try {
     auto data = tinynet::datasets::load_fashion_mnist();
     if (limit > 0 && limit < data.train.images.cols()) {  // a quick run on the first `limit` images
-      data.train.images = data.train.images.leftCols(limit).eval();
+      data.train.images = data.train.images.left(limit);
       data.train.labels.resize(static_cast<std::size_t>(limit));
     }
 

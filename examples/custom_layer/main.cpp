@@ -42,7 +42,7 @@ double gradient_check() {
 }
 
 // The test set's class probabilities, one hex float per value ("%a" round-trips exactly).
-std::string predictions(tinynet::Sequential<float>& model, const tinynet::Matrix<float>& images) {
+std::string predictions(tinynet::Sequential<float>& model, const tinynet::Images& images) {
   const tinynet::Matrix<float> p = model.predict(images);
   std::ostringstream out;
   char buffer[32];
@@ -60,7 +60,7 @@ int train(const std::string& dir, long limit, int epochs) {
 
   auto data = tinynet::datasets::load_fashion_mnist();
   if (limit > 0 && limit < data.train.images.cols()) {
-    data.train.images = data.train.images.leftCols(limit).eval();
+    data.train.images = data.train.images.left(limit);
     data.train.labels.resize(static_cast<std::size_t>(limit));
   }
   tinynet::Sequential<float> model({784});

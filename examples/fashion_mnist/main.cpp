@@ -389,7 +389,7 @@ int run(const Options& options) {
 
   auto data = tinynet::datasets::load_fashion_mnist(options.data_dir);
   if (options.limit > 0 && options.limit < data.train.images.cols()) {
-    data.train.images = data.train.images.leftCols(options.limit).eval();
+    data.train.images = data.train.images.left(options.limit);
     data.train.labels.resize(static_cast<std::size_t>(options.limit));
   }
 

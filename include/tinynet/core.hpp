@@ -22,6 +22,7 @@
 #include <tinynet/training/cross_validation.hpp>
 
 #include <tinynet/data/augment.hpp>
+#include <tinynet/data/images.hpp>
 #include <tinynet/data/idx.hpp>
 #include <tinynet/datasets/fashion_mnist.hpp>
 

@@ -14,6 +14,7 @@
 // cannot inflate into more memory than its header declared and the limit allows.
 #pragma once
 
+#include <tinynet/data/images.hpp>
 #include <tinynet/errors.hpp>
 #include <tinynet/tensor.hpp>
 
@@ -27,6 +28,7 @@
 #include <limits>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace tinynet::data {
@@ -249,11 +251,10 @@ inline IdxArray read_idx(const std::string& path, const IdxLimits& limits = {}) 
   return out;
 }
 
-// Images from a 3-d IDX array (N × rows × cols) as a (rows·cols × N) matrix, one image per
-// column flattened row-major — channels-last H·W·C with C = 1 — and pixels scaled by 1/255
-// into [0, 1].
-template <typename T = float>
-Matrix<T> images_from_idx(const IdxArray& idx) {
+// The images of a 3-d IDX array (N × rows × cols) as Images of rows·cols bytes each: one image
+// per column, flattened row-major (channels-last H·W·C with C = 1). The file's byte order
+// (image, row, col) is already that layout, so the array's bytes are moved, not copied.
+inline Images image_bytes_from_idx(IdxArray idx) {
   if (idx.dims.size() != 3)
     throw IdxError(detail::idx_where(idx.path) +
                    ": wrong dimension count at byte offset 3: "
@@ -268,12 +269,13 @@ Matrix<T> images_from_idx(const IdxArray& idx) {
                        std::to_string(idx.data.size()) + " bytes: expected images of at least 1x1 pixels whose " +
                        "bytes are all in the array",
                    idx.path);
-  const auto n = static_cast<Index>(count);
-  const auto pixels = static_cast<Index>(rows * cols);
-  // The file's byte order (image, row, col) is exactly a column-major (rows·cols × N) matrix.
-  const Eigen::Map<const Eigen::Matrix<std::uint8_t, Eigen::Dynamic, Eigen::Dynamic>> raw(idx.data.data(), pixels, n);
-  Matrix<T> x = raw.template cast<T>() / T(255);
-  return x;
+  return {std::move(idx.data), static_cast<Index>(rows * cols), static_cast<Index>(count)};
+}
+
+// The same images as values: a (rows·cols × N) matrix, pixels scaled by 1/255 into [0, 1].
+template <typename T = float>
+Matrix<T> images_from_idx(const IdxArray& idx) {
+  return image_bytes_from_idx(idx).values<T>();
 }
 
 // Labels from a 1-d IDX array, each checked to lie in [0, num_classes).

@@ -1,8 +1,9 @@
 // Loads Fashion-MNIST (Zalando's 70,000 28×28 grey clothing images in 10 classes) from its
 // four IDX files, gzipped or plain.
 //
-//   train.images : (784 × 60000) floats in [0, 1], one image per column, row-major H·W·C, C = 1
-//   test.images  : (784 × 10000)
+//   train.images : 60,000 Images of 784 bytes (data/images.hpp), one image per column,
+//                  row-major H·W·C with C = 1; a byte v is the value v / 255 in [0, 1]
+//   test.images  : 10,000 Images
 //   *.labels     : class indices 0..9, see fashion_mnist_class_names()
 //
 // The directory is, in this order: the argument, $TINYNET_DATA, /usr/share/datasets/fashion-mnist
@@ -11,6 +12,7 @@
 #pragma once
 
 #include <tinynet/data/idx.hpp>
+#include <tinynet/data/images.hpp>
 #include <tinynet/errors.hpp>
 #include <tinynet/tensor.hpp>
 
@@ -20,6 +22,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace tinynet::datasets {
@@ -31,7 +34,7 @@ class DatasetError : public FileError {
 };
 
 struct LabeledImages {
-  Matrix<float> images;          // (H·W·C × N), values in [0, 1]
+  Images images;                 // (H·W·C × N) bytes, read as values in [0, 1]; .values() as floats
   std::vector<int> labels;       // N class indices
   Shape image_shape{28, 28, 1};  // H, W, C of one image
 };
@@ -84,17 +87,18 @@ inline std::string find_idx_file(const std::filesystem::path& dir, const std::st
 }
 
 inline LabeledImages load_fashion_mnist_split(const std::string& images_path, const std::string& labels_path) {
-  const data::IdxArray images = data::read_idx(images_path);
+  data::IdxArray images = data::read_idx(images_path);
   const data::IdxArray labels = data::read_idx(labels_path);
   LabeledImages out;
-  out.images = data::images_from_idx<float>(images);  // checks 3 dims
-  out.labels = data::labels_from_idx(labels, 10);     // checks 1 dim and every label
-  if (images.dims[1] != 28 || images.dims[2] != 28)
-    throw DatasetError("Fashion-MNIST: images in '" + images_path + "' are " + std::to_string(images.dims[1]) + "x" +
-                       std::to_string(images.dims[2]) + " pixels: expected 28x28");
-  if (images.dims[0] != labels.dims[0])
+  const std::vector<std::size_t> dims = images.dims;
+  out.images = data::image_bytes_from_idx(std::move(images));  // checks 3 dims
+  out.labels = data::labels_from_idx(labels, 10);              // checks 1 dim and every label
+  if (dims[1] != 28 || dims[2] != 28)
+    throw DatasetError("Fashion-MNIST: images in '" + images_path + "' are " + std::to_string(dims[1]) + "x" +
+                       std::to_string(dims[2]) + " pixels: expected 28x28");
+  if (dims[0] != labels.dims[0])
     throw DatasetError("Fashion-MNIST: image and label counts differ: '" + images_path + "' holds " +
-                       std::to_string(images.dims[0]) + " images but '" + labels_path + "' holds " +
+                       std::to_string(dims[0]) + " images but '" + labels_path + "' holds " +
                        std::to_string(labels.dims[0]) + " labels");
   return out;
 }

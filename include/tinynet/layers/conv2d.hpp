@@ -65,6 +65,11 @@
 // cols are still in cache when its product reads them, and the threads never wait on each
 // other inside a product: Eigen's own threading of one long product spent about half its time
 // spinning at its synchronisation points on two cores (docs/layers.md has the profile).
+//
+// Inference keeps no cols for backward, so it unfolds only the chunks in flight: with T
+// threads, task t takes chunks t, t + T, t + 2T, … one after another into its own slot of
+// cols. Its memory is then T chunks' worth, whatever the batch (a 10,000-image batch through
+// a 14×14×32 → 64 convolution would otherwise unfold into 2.3 GB).
 #pragma once
 
 #include <tinynet/detail/thread_pool.hpp>
@@ -131,29 +136,36 @@ class Conv2D : public Layer<T> {
     return this->output_shape_;
   }
 
-  const Matrix<T>& forward(const Matrix<T>& x, Mode) override {
+  const Matrix<T>& forward(const Matrix<T>& x, Mode mode) override {
     this->check_forward(x);
     const Index N = x.cols(), P = H_out_ * W_out_;  // P output pixels per sample
-    cols.resize(D_, N * P);                         // no allocation once N is steady
-    Y.resize(P * filters_, N);
     const Index chunks = chunk_count(N);
-    detail::parallel_for(chunks, [&](Index c) {
-      const Index first = c * samples_per_chunk, n = std::min(samples_per_chunk, N - first);
-      for (Index i = first; i < first + n; ++i)
-        im2col(x.col(i).data(), cols.data() + i * P * D_);  // cols_c = im2col(x_c)
-      const ConstMap cols_c(cols.data() + first * P * D_, D_, n * P);
-      Map Y_c(Y.col(first).data(), filters_, n * P);  // y_c read as (C_out × n·P)
-      if (options_.use_bias)
-        Y_c.colwise() = b.col(0);  // Y_c = b·1ᵀ
-      else
-        Y_c.setZero();
-      Y_c.noalias() += K * cols_c;  //     + K · cols_c
+    // Training keeps every chunk's cols for backward; inference one slot per thread (see above).
+    const Index slots =
+        mode == Mode::training ? chunks : std::min<Index>(chunks, detail::ThreadPool::instance().threads());
+    cols.resize(D_, std::min(N, slots * samples_per_chunk) * P);  // no allocation once N is steady
+    cols_mode = mode;
+    Y.resize(P * filters_, N);
+    detail::parallel_for(slots, [&](Index slot) {
+      for (Index c = slot; c < chunks; c += slots) {
+        const Index first = c * samples_per_chunk, n = std::min(samples_per_chunk, N - first);
+        T* cols_c = cols.data() + slot * samples_per_chunk * P * D_;
+        for (Index i = 0; i < n; ++i) im2col(x.col(first + i).data(), cols_c + i * P * D_);  // cols_c = im2col(x_c)
+        Map Y_c(Y.col(first).data(), filters_, n * P);  // y_c read as (C_out × n·P)
+        if (options_.use_bias)
+          Y_c.colwise() = b.col(0);  // Y_c = b·1ᵀ
+        else
+          Y_c.setZero();
+        Y_c.noalias() += K * ConstMap(cols_c, D_, n * P);  //     + K · cols_c
+      }
     });
     return Y;
   }
 
   const Matrix<T>& backward(const Matrix<T>& dy) override {
     this->check_backward(Y, dy);
+    if (cols_mode != Mode::training)
+      throw std::logic_error("Conv2D::backward: the last forward pass was in inference mode, which keeps no cols");
     const Index N = dy.cols(), P = H_out_ * W_out_, chunks = chunk_count(N);
     const bool input_gradient = this->compute_input_gradient;  // the first layer skips dL/dx
     dK_chunks.resize(filters_, chunks * D_);                   // chunk c's dK_c in columns c·D…
@@ -295,12 +307,14 @@ class Conv2D : public Layer<T> {
   Index H_ = 0, W_ = 0, C_in_ = 0, H_out_ = 0, W_out_ = 0, D_ = 0;
   Index pad_top_ = 0, pad_left_ = 0;  // zeros above and left of the image (same padding)
 
-  Matrix<T> cols;       // (k·k·C_in × N·H_out·W_out) im2col of the last input, kept for dK = dY · colsᵀ
-  Matrix<T> Y;          // (H_out·W_out·C_out × N) output; the same memory is Y = K·cols (C_out × M)
-  Matrix<T> dcols;      // (k·k·C_in × N·H_out·W_out) dL/dcols
-  Matrix<T> dK_chunks;  // (C_out × chunks·D) each chunk's dY_c · cols_cᵀ, summed into dK
-  Matrix<T> dX;         // (H·W·C_in × N) dL/dx
-  Vector<T> ones;       // (N·H_out·W_out) all ones: db = dY · 1 is a fast matrix-vector product
+  Matrix<T> cols;  // (k·k·C_in × N·H_out·W_out) im2col of the last input, kept for dK = dY · colsᵀ
+                   // (in inference: only the chunks in flight, one slot per thread)
+  Mode cols_mode = Mode::inference;  // the mode of the forward pass that filled cols
+  Matrix<T> Y;                       // (H_out·W_out·C_out × N) output; the same memory is Y = K·cols (C_out × M)
+  Matrix<T> dcols;                   // (k·k·C_in × N·H_out·W_out) dL/dcols
+  Matrix<T> dK_chunks;               // (C_out × chunks·D) each chunk's dY_c · cols_cᵀ, summed into dK
+  Matrix<T> dX;                      // (H·W·C_in × N) dL/dx
+  Vector<T> ones;                    // (N·H_out·W_out) all ones: db = dY · 1 is a fast matrix-vector product
 };
 
 }  // namespace tinynet

@@ -22,6 +22,7 @@
 // sample except to gather a shuffled batch's columns.
 #pragma once
 
+#include <tinynet/data/samples.hpp>
 #include <tinynet/detail/flush_denormals.hpp>
 #include <tinynet/layers/layer.hpp>
 #include <tinynet/layers/softmax.hpp>
@@ -36,6 +37,7 @@
 #include <algorithm>
 #include <cmath>
 #include <concepts>
+#include <cstddef>
 #include <cstdint>
 #include <iostream>
 #include <memory>
@@ -47,10 +49,16 @@
 
 namespace tinynet {
 
-// Samples per batch in evaluate/predict/validation. Large enough for efficient matrix
-// products, small enough that a convolution's im2col buffer stays in the tens of MB (a
-// 28×28×32 'same' convolution unfolds 1,024 images into ~0.9 GB).
+// Samples per batch in evaluate/predict/validation when none is given: large enough for
+// efficient matrix products.
 inline constexpr Index inference_batch_size = 256;
+
+// The most memory, in bytes, that one inference pass gives to the layers' outputs. evaluate and
+// predict split a batch whose outputs would take more into passes of fewer samples, so their
+// memory does not grow with the batch size (a 10,000-image batch through the notebook CNN would
+// hold 2.6 GB of outputs). The results are the same: in inference each sample is computed on
+// its own.
+inline constexpr std::size_t inference_memory_budget = std::size_t{64} << 20;
 
 struct Evaluation {
   double loss = 0;
@@ -154,67 +162,74 @@ class Sequential {
   bool compiled() const { return optimizer_ != nullptr; }
 
   // Trains on integer class labels (sparse_categorical_crossentropy); see training/fit.hpp.
+  // x holds one sample per column: values (features × N), or Images stored as bytes.
   History fit(const Matrix<T>& x, const std::vector<int>& labels, const FitOptions<T>& options = {}) {
-    require_loss(true, "fit");
-    return tinynet::fit(*this, x, one_hot<T>(labels, x.cols(), classes(), "Sequential::fit"), options);
+    return fit_labels(&x, labels, options);
+  }
+  History fit(const Images& x, const std::vector<int>& labels, const FitOptions<T>& options = {}) {
+    return fit_labels(&x, labels, options);
   }
 
   // Trains on one-hot targets, one column per sample (categorical_crossentropy).
   History fit(const Matrix<T>& x, const Matrix<T>& targets, const FitOptions<T>& options = {}) {
-    require_loss(false, "fit");
-    check_targets(targets, x.cols(), classes(), "Sequential::fit");
-    return tinynet::fit(*this, x, targets, options);
+    return fit_targets(&x, targets, options);
+  }
+  History fit(const Images& x, const Matrix<T>& targets, const FitOptions<T>& options = {}) {
+    return fit_targets(&x, targets, options);
   }
 
+  // Mean loss (regularization included) and accuracy, in inference mode, batch by batch.
   Evaluation evaluate(const Matrix<T>& x, const std::vector<int>& labels, Index batch_size = inference_batch_size) {
-    require_loss(true, "evaluate");
-    check_input(x, "Sequential::evaluate");
-    return evaluate_targets(x, one_hot<T>(labels, x.cols(), classes(), "Sequential::evaluate"), batch_size);
+    return evaluate_labels(&x, labels, batch_size);
   }
-
+  Evaluation evaluate(const Images& x, const std::vector<int>& labels, Index batch_size = inference_batch_size) {
+    return evaluate_labels(&x, labels, batch_size);
+  }
   Evaluation evaluate(const Matrix<T>& x, const Matrix<T>& targets, Index batch_size = inference_batch_size) {
-    require_loss(false, "evaluate");
-    check_input(x, "Sequential::evaluate");
-    check_targets(targets, x.cols(), classes(), "Sequential::evaluate");
-    return evaluate_targets(x, targets, batch_size);
+    return evaluate_targets(&x, targets, batch_size);
+  }
+  Evaluation evaluate(const Images& x, const Matrix<T>& targets, Index batch_size = inference_batch_size) {
+    return evaluate_targets(&x, targets, batch_size);
   }
 
-  // Mean loss (regularization included) and accuracy over x, in inference mode, batch by batch.
-  Evaluation evaluate_targets(const Eigen::Ref<const Matrix<T>>& x, const Matrix<T>& targets,
+  // Class probabilities (classes × N), computed in inference mode, batch by batch.
+  Matrix<T> predict(const Matrix<T>& x, Index batch_size = inference_batch_size) {
+    return predict_samples(&x, batch_size);
+  }
+  Matrix<T> predict(const Images& x, Index batch_size = inference_batch_size) {
+    return predict_samples(&x, batch_size);
+  }
+
+  // evaluate on samples first .. first + targets.cols() − 1 of x (fit's validation).
+  Evaluation evaluate_samples(Samples<T> x, Index first, const Matrix<T>& targets,
                               Index batch_size = inference_batch_size) {
     check_batch_size(batch_size, "Sequential::evaluate");
-    if (x.cols() == 0) throw std::invalid_argument("Sequential::evaluate: no samples");
+    const Index count = targets.cols();
+    if (count == 0) throw std::invalid_argument("Sequential::evaluate: no samples");
     const detail::ScopedFlushDenormals flush_denormals;  // see detail/flush_denormals.hpp
     double loss_sum = 0;
     Index correct = 0;
-    for (Index start = 0; start < x.cols(); start += batch_size) {
-      const Index n = std::min(batch_size, x.cols() - start);
-      batch_x_ = x.middleCols(start, n);
+    const Index pass_size = inference_pass_size(batch_size);
+    for (Index start = 0; start < count; start += pass_size) {
+      const Index n = std::min(pass_size, count - start);
+      x.copy(first + start, n, batch_x_);
       batch_y_ = targets.middleCols(start, n);
       const Matrix<T>& p = forward(batch_x_, Mode::inference);
       loss_sum += cross_entropy_sum(p, loss_targets(batch_y_));
       correct += count_correct(p, batch_y_);
     }
-    const double samples = static_cast<double>(x.cols());
+    const double samples = static_cast<double>(count);
     return {loss_sum / samples + regularization_loss(), static_cast<double>(correct) / samples};
   }
 
-  // Class probabilities (classes × N), computed in inference mode, batch by batch.
-  Matrix<T> predict(const Matrix<T>& x, Index batch_size = inference_batch_size) {
-    check_input(x, "Sequential::predict");
-    check_batch_size(batch_size, "Sequential::predict");
-    const detail::ScopedFlushDenormals flush_denormals;
-    Matrix<T> out(output_shape().size(), x.cols());
-    if (x.cols() <= batch_size) {  // one batch: no need to copy it first
-      out = forward(x, Mode::inference);
-      return out;
-    }
-    for (Index start = 0; start < x.cols(); start += batch_size) {
-      const Index n = std::min(batch_size, x.cols() - start);
-      batch_x_ = x.middleCols(start, n);
-      out.middleCols(start, n) = forward(batch_x_, Mode::inference);
-    }
-    return out;
+  // Samples per inference pass: batch_size, or fewer when the layers' outputs for batch_size
+  // samples would take more than inference_memory_budget (at least 1).
+  Index inference_pass_size(Index batch_size) const {
+    Index values_per_sample = input_shape_.size();
+    for (const auto& layer : layers_) values_per_sample += layer->output_shape().size();
+    const std::size_t bytes_per_sample = sizeof(T) * static_cast<std::size_t>(values_per_sample);
+    const auto fit_in_budget = static_cast<Index>(inference_memory_budget / bytes_per_sample);
+    return std::clamp(fit_in_budget, Index{1}, batch_size);
   }
 
   // The forward pass through every layer; returns the last layer's output.
@@ -312,7 +327,7 @@ class Sequential {
   const CrossEntropy& loss() const { return loss_; }
 
   // Throws std::invalid_argument unless x has one column of the model's input size per sample.
-  void check_input(const Matrix<T>& x, const std::string& who) const {
+  void check_input(Samples<T> x, const std::string& who) const {
     if (layers_.empty()) throw std::logic_error(who + ": the model has no layers");
     if (x.rows() != input_shape_.size())
       throw std::invalid_argument(who + ": input has " + std::to_string(x.rows()) +
@@ -333,6 +348,48 @@ class Sequential {
           std::string("Sequential::") + what + ": the model was compiled with " + loss_.name() + ", which takes " +
           (loss_.sparse_labels ? "integer class labels (std::vector<int>)" : "one-hot targets (a matrix)") +
           ", but was given " + (sparse ? "integer labels" : "a target matrix"));
+  }
+
+  History fit_labels(Samples<T> x, const std::vector<int>& labels, const FitOptions<T>& options) {
+    require_loss(true, "fit");
+    return tinynet::fit(*this, x, one_hot<T>(labels, x.cols(), classes(), "Sequential::fit"), options);
+  }
+
+  History fit_targets(Samples<T> x, const Matrix<T>& targets, const FitOptions<T>& options) {
+    require_loss(false, "fit");
+    check_targets(targets, x.cols(), classes(), "Sequential::fit");
+    return tinynet::fit(*this, x, targets, options);
+  }
+
+  Evaluation evaluate_labels(Samples<T> x, const std::vector<int>& labels, Index batch_size) {
+    require_loss(true, "evaluate");
+    check_input(x, "Sequential::evaluate");
+    return evaluate_samples(x, 0, one_hot<T>(labels, x.cols(), classes(), "Sequential::evaluate"), batch_size);
+  }
+
+  Evaluation evaluate_targets(Samples<T> x, const Matrix<T>& targets, Index batch_size) {
+    require_loss(false, "evaluate");
+    check_input(x, "Sequential::evaluate");
+    check_targets(targets, x.cols(), classes(), "Sequential::evaluate");
+    return evaluate_samples(x, 0, targets, batch_size);
+  }
+
+  Matrix<T> predict_samples(Samples<T> x, Index batch_size) {
+    check_input(x, "Sequential::predict");
+    check_batch_size(batch_size, "Sequential::predict");
+    const detail::ScopedFlushDenormals flush_denormals;
+    Matrix<T> out(output_shape().size(), x.cols());
+    const Index pass_size = inference_pass_size(batch_size);
+    if (x.values() && x.cols() <= pass_size) {  // values in one pass: no need to copy them first
+      out = forward(*x.values(), Mode::inference);
+      return out;
+    }
+    for (Index start = 0; start < x.cols(); start += pass_size) {
+      const Index n = std::min(pass_size, x.cols() - start);
+      x.copy(start, n, batch_x_);
+      out.middleCols(start, n) = forward(batch_x_, Mode::inference);
+    }
+    return out;
   }
 
   static void check_batch_size(Index batch_size, const char* who) {
@@ -381,7 +438,7 @@ class Sequential {
   std::vector<Parameter<T>> parameters_;  // every layer's, collected at compile()
   CrossEntropy loss_;
   // Buffers reused from batch to batch.
-  Matrix<T> batch_x_;           // (features × N) the current evaluation batch
+  Matrix<T> batch_x_;           // (features × N) the current evaluation batch, as values
   Matrix<T> batch_y_;           // (classes × N)  its one-hot targets
   Matrix<T> output_gradient_;   // dL/d(output) or, fused, dL/d(softmax input)
   Matrix<T> smoothed_targets_;  // (classes × N)  Y' with label smoothing

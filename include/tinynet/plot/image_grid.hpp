@@ -3,8 +3,9 @@
 // prediction is right, red when it is wrong.
 #pragma once
 
-#include <tinynet/tensor.hpp>
+#include <tinynet/data/images.hpp>
 #include <tinynet/plot/canvas.hpp>
+#include <tinynet/tensor.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -97,11 +98,22 @@ inline ImageGridLayout image_grid_layout(int count, int image_height, int image_
   return L;
 }
 
-// images: (image_height·image_width × N), one image per column, row-major pixels in [0, 1]
+namespace detail {
+
+// The value of pixel i of image j: a matrix's entry, or an Images byte / 255.
+template <typename Matrix>
+double pixel(const Matrix& images, Index i, Index j) {
+  return static_cast<double>(images(i, j));
+}
+inline double pixel(const Images& images, Index i, Index j) { return images.bytes()(i, j) / 255.0; }
+
+}  // namespace detail
+
+// images: (image_height·image_width × N), one image per column (a matrix, or Images), row-major pixels in [0, 1]
 // (0 black, 1 white; values outside are clamped). predicted / true_labels: empty, or one label
 // per column of images; class_names: empty (labels print as numbers) or one name per class.
-template <typename T>
-Canvas render_image_grid(const Matrix<T>& images, int image_height, int image_width,
+template <typename Pixels>
+Canvas render_image_grid(const Pixels& images, int image_height, int image_width,
                          const std::vector<int>& predicted = {}, const std::vector<int>& true_labels = {},
                          const std::vector<std::string>& class_names = {}, const ImageGridOptions& options = {}) {
   if (image_height <= 0 || image_width <= 0 || images.rows() != static_cast<Index>(image_height) * image_width)
@@ -142,8 +154,7 @@ Canvas render_image_grid(const Matrix<T>& images, int image_height, int image_wi
                      mark, detail::kGridFrame);
     for (int y = 0; y < image_height; ++y) {
       for (int x = 0; x < image_width; ++x) {
-        const double v =
-            static_cast<double>(images(static_cast<Index>(y) * image_width + x, static_cast<Index>(column)));
+        const double v = detail::pixel(images, static_cast<Index>(y) * image_width + x, static_cast<Index>(column));
         const auto g = static_cast<std::uint8_t>(std::lround(255.0 * std::clamp(std::isfinite(v) ? v : 0.0, 0.0, 1.0)));
         canvas.fill_rect({r.x + x * options.scale, r.y + y * options.scale, options.scale, options.scale}, {g, g, g});
       }
@@ -160,8 +171,8 @@ Canvas render_image_grid(const Matrix<T>& images, int image_height, int image_wi
 }
 
 // Draws the grid and writes it to `path` as a PNG.
-template <typename T>
-void image_grid(const Matrix<T>& images, int image_height, int image_width, const std::vector<int>& predicted,
+template <typename Pixels>
+void image_grid(const Pixels& images, int image_height, int image_width, const std::vector<int>& predicted,
                 const std::vector<int>& true_labels, const std::vector<std::string>& class_names,
                 const std::string& path, const ImageGridOptions& options = {}) {
   render_image_grid(images, image_height, image_width, predicted, true_labels, class_names, options).save_png(path);

@@ -26,6 +26,7 @@
 // and rejects fit_options.callbacks.
 #pragma once
 
+#include <tinynet/data/images.hpp>
 #include <tinynet/detail/parallel.hpp>
 #include <tinynet/model/history.hpp>
 #include <tinynet/model/sequential.hpp>
@@ -102,6 +103,8 @@ Matrix<T> take_columns(const Matrix<T>& m, const std::vector<Index>& indices) {
   return out;
 }
 
+inline Images take_columns(const Images& images, const std::vector<Index>& indices) { return images.columns(indices); }
+
 inline std::vector<int> take_columns(const std::vector<int>& labels, const std::vector<Index>& indices) {
   std::vector<int> out;
   out.reserve(indices.size());
@@ -127,19 +130,22 @@ inline std::pair<double, double> mean_and_std(const std::vector<double>& values)
 }  // namespace detail
 
 // Cross-validates the models that `make_model()` builds (a callable returning a fresh, compiled
-// Sequential<T>; it is called once per fold) on x (features × n) with `targets` — integer labels
+// Sequential<T>; it is called once per fold) on x (values, features × n, or Images) with `targets` — integer labels
 // (std::vector<int>) or one-hot columns (Matrix<T>), matching the models' loss. `fit_options`
 // apply to every fold; their validation data is the fold's test part, so they must not set
 // validation_split or validation_data themselves. `make_callbacks(fold)` (fold counted from 1),
 // if given, makes the callbacks of each fold: fresh ones, so that no state carries over.
-template <typename MakeModel, typename T, typename Targets>
+template <typename MakeModel, typename X, typename Targets,
+          typename T = typename std::remove_cvref_t<std::invoke_result_t<MakeModel&>>::Scalar>
 CrossValidationResult cross_validate(
-    MakeModel&& make_model, const Matrix<T>& x, const Targets& targets, KFoldOptions kfold = {},
-    FitOptions<T> fit_options = {},
+    MakeModel&& make_model, const X& x, const Targets& targets, KFoldOptions kfold = {},
+    std::type_identity_t<FitOptions<T>> fit_options = {},
     const std::type_identity_t<std::function<std::vector<std::shared_ptr<Callback<T>>>(int fold)>>& make_callbacks =
         {}) {
   static_assert(std::is_same_v<std::remove_cvref_t<std::invoke_result_t<MakeModel&>>, Sequential<T>>,
-                "cross_validate: make_model() must return a Sequential<T> of the data's scalar type");
+                "cross_validate: make_model() must return a Sequential");
+  static_assert(std::is_same_v<X, Matrix<T>> || std::is_same_v<X, Images>,
+                "cross_validate: x is values (a Matrix of the model's scalar type) or Images");
   static_assert(std::is_same_v<Targets, std::vector<int>> || std::is_same_v<Targets, Matrix<T>>,
                 "cross_validate: targets are integer labels (std::vector<int>) or one-hot columns (Matrix<T>)");
   if (detail::sample_count(targets) != x.cols())
@@ -166,8 +172,8 @@ CrossValidationResult cross_validate(
     for (Index i = 0; i < x.cols(); ++i)
       if (!in_test[static_cast<std::size_t>(i)]) fold.train_indices.push_back(i);
 
-    const Matrix<T> x_train = detail::take_columns(x, fold.train_indices);
-    const Matrix<T> x_test = detail::take_columns(x, fold.test_indices);
+    const X x_train = detail::take_columns(x, fold.train_indices);
+    const X x_test = detail::take_columns(x, fold.test_indices);
     const Targets y_train = detail::take_columns(targets, fold.train_indices);
     const Targets y_test = detail::take_columns(targets, fold.test_indices);
 

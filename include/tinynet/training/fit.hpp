@@ -21,6 +21,7 @@
 #pragma once
 
 #include <tinynet/detail/flush_denormals.hpp>
+#include <tinynet/data/samples.hpp>
 #include <tinynet/detail/parallel.hpp>  // gather_columns
 #include <tinynet/random.hpp>
 #include <tinynet/tensor.hpp>
@@ -95,12 +96,13 @@ inline double seconds_since(std::chrono::steady_clock::time_point start) {
 
 }  // namespace detail
 
-// Trains `model` (a Sequential) on x (features × n) with one-hot `targets` (classes × n).
+// Trains `model` (a Sequential) on the n samples x (values or Images) with one-hot `targets`
+// (classes × n).
 template <typename Model, typename T>
-History fit(Model& model, const Matrix<T>& x, const Matrix<T>& targets, const FitOptions<T>& options) {
+History fit(Model& model, Samples<T> x, const Matrix<T>& targets, const FitOptions<T>& options) {
   detail::check_fit_options(options);
   model.check_input(x, "fit");
-  detail::check_finite(x, "fit");
+  if (x.values()) detail::check_finite(*x.values(), "fit");  // images are finite by construction
 
   // 1. Validation data, and the samples left to train on.
   const Validation<T> validation =
@@ -136,7 +138,7 @@ History fit(Model& model, const Matrix<T>& x, const Matrix<T>& targets, const Fi
     for (Index step = 0; step < steps; ++step) {
       const Index first = step * batch_size, n = std::min(batch_size, samples - first);
       const Eigen::Map<const Eigen::Matrix<Index, Eigen::Dynamic, 1>> batch(order.data() + first, n);
-      detail::gather_columns(x, batch, batch_x);  // the batch's samples
+      x.gather(batch, batch_x);  // the batch's samples, as values
       detail::gather_columns(targets, batch, batch_y);
       if (options.augment) options.augment(batch_x, random);
       const auto result = model.train_step(batch_x, batch_y, options.terminate_on_nan);
@@ -172,8 +174,7 @@ History fit(Model& model, const Matrix<T>& x, const Matrix<T>& targets, const Fi
       log.loss = log.accuracy = std::nan("");
     }
     if (validation.present()) {
-      const auto v =
-          model.evaluate_targets(validation.x->middleCols(validation.first, validation.count), validation.targets);
+      const auto v = model.evaluate_samples(validation.x, validation.first, validation.targets);
       log.val_loss = v.loss;
       log.val_accuracy = v.accuracy;
     }

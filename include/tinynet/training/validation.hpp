@@ -6,6 +6,7 @@
 //   neither                  no validation; the epoch logs carry no val_ metrics
 #pragma once
 
+#include <tinynet/data/samples.hpp>
 #include <tinynet/model/targets.hpp>
 #include <tinynet/tensor.hpp>
 
@@ -16,10 +17,11 @@
 
 namespace tinynet {
 
-// Data to validate on: integer labels or one-hot targets.
+// Data to validate on: values or Images (x = &matrix or &images), with integer labels or
+// one-hot targets.
 template <typename T>
 struct ValidationData {
-  const Matrix<T>* x = nullptr;
+  Samples<T> x{};
   const std::vector<int>* labels = nullptr;  // for sparse_categorical_crossentropy
   const Matrix<T>* targets = nullptr;        // for categorical_crossentropy
 };
@@ -27,17 +29,17 @@ struct ValidationData {
 // What resolve_validation decided.
 template <typename T>
 struct Validation {
-  Index train_count = 0;         // fit trains on the first train_count samples of x
-  const Matrix<T>* x = nullptr;  // validates on columns [first, first + count) of *x (nullptr: no validation)
+  Index train_count = 0;  // fit trains on the first train_count samples of x
+  Samples<T> x{};         // validates on columns [first, first + count) of x (none: no validation)
   Index first = 0, count = 0;
   Matrix<T> targets;  // (classes × count) one-hot targets of those samples
 
-  bool present() const { return x != nullptr; }
+  bool present() const { return static_cast<bool>(x); }
 };
 
-// `model` provides check_input(x, who), classes() and sparse_labels().
+// `model` provides check_input(x, who) and classes().
 template <typename Model, typename T>
-Validation<T> resolve_validation(const Model& model, const Matrix<T>& x, const Matrix<T>& targets, double split,
+Validation<T> resolve_validation(const Model& model, Samples<T> x, const Matrix<T>& targets, double split,
                                  const ValidationData<T>& data) {
   if (!(split >= 0 && split < 1))
     throw std::invalid_argument("fit: validation_split must be in [0, 1), got " + std::to_string(split));
@@ -45,23 +47,23 @@ Validation<T> resolve_validation(const Model& model, const Matrix<T>& x, const M
   v.train_count = x.cols();
   if (data.x) {
     const std::string who = "fit (validation_data)";
-    model.check_input(*data.x, who);
+    model.check_input(data.x, who);
     if (data.labels) {
-      v.targets = one_hot<T>(*data.labels, data.x->cols(), model.classes(), who);
+      v.targets = one_hot<T>(*data.labels, data.x.cols(), model.classes(), who);
     } else if (data.targets) {
-      check_targets(*data.targets, data.x->cols(), model.classes(), who);
+      check_targets(*data.targets, data.x.cols(), model.classes(), who);
       v.targets = *data.targets;
     } else {
       throw std::invalid_argument("fit: validation_data has x but neither labels nor targets");
     }
     v.x = data.x;
-    v.count = data.x->cols();
+    v.count = data.x.cols();
   } else if (split > 0) {
     v.train_count = static_cast<Index>(std::floor(static_cast<double>(x.cols()) * (1.0 - split)));
     if (v.train_count <= 0 || v.train_count >= x.cols())
       throw std::invalid_argument("fit: validation_split " + std::to_string(split) +
                                   " leaves no training or no validation samples of " + std::to_string(x.cols()));
-    v.x = &x;
+    v.x = x;
     v.first = v.train_count;
     v.count = x.cols() - v.train_count;
     v.targets = targets.rightCols(v.count);

@@ -1,0 +1,104 @@
+// Images stored as bytes, the way image files and data sets hold them: a pixel byte v in
+// 0..255 stands for the value v / 255 in [0, 1].
+//
+//   Images x = datasets::load_fashion_mnist().train.images;  // 784 bytes × 60,000 images
+//   model.fit(x, labels, {...});            // fit, evaluate and predict take Images as they are
+//   Matrix<float> values = x.values();      // or every image as floats, (784 × 60,000)
+//
+// Why bytes: Fashion-MNIST's 60,000 training images are 47 MB as bytes and 188 MB as floats.
+// fit, evaluate and predict convert one batch at a time (a 64-image batch is 200 KB of floats),
+// so a model trains on the bytes without ever holding the float copy.
+#pragma once
+
+#include <tinynet/detail/parallel.hpp>
+#include <tinynet/tensor.hpp>
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace tinynet {
+
+class Images {
+ public:
+  using ByteMatrix = Eigen::Matrix<std::uint8_t, Eigen::Dynamic, Eigen::Dynamic>;
+
+  Images() = default;
+
+  // `count` images of `size` bytes each, one image after another (the column-major memory of a
+  // (size × count) matrix).
+  Images(std::vector<std::uint8_t> bytes, Index size, Index count)
+      : bytes_(std::move(bytes)), size_(size), count_(count) {
+    if (size < 0 || count < 0 || (size > 0 && count > static_cast<Index>(bytes_.size()) / size) ||
+        static_cast<std::size_t>(size * count) != bytes_.size())
+      throw std::invalid_argument("Images: " + std::to_string(count) + " images of " + std::to_string(size) +
+                                  " bytes need " + std::to_string(size) + "·" + std::to_string(count) + " bytes, got " +
+                                  std::to_string(bytes_.size()));
+  }
+
+  Index rows() const { return size_; }   // values per image (H·W·C)
+  Index cols() const { return count_; }  // images
+
+  // The bytes as a (size × count) matrix, one image per column.
+  Eigen::Map<const ByteMatrix> bytes() const { return {bytes_.data(), size_, count_}; }
+
+  // Every image as values, (size × count).
+  template <typename T = float>
+  Matrix<T> values() const {
+    Matrix<T> out;
+    copy_values(0, count_, out);
+    return out;
+  }
+
+  // out = images first .. first + n − 1 as values, (size × n): an evaluation batch.
+  template <typename T>
+  void copy_values(Index first, Index n, Matrix<T>& out) const {
+    out = as_values<T>(bytes().middleCols(first, n));
+  }
+
+  // out = the images at `columns` as values, (size × columns.size()): a training batch.
+  template <typename T, typename Columns>
+  void gather_values(const Columns& columns, Matrix<T>& out) const {
+    out.resize(size_, static_cast<Index>(columns.size()));
+    detail::for_column_blocks(size_, out.cols(), [&](Index first, Index n) {
+      for (Index j = first; j < first + n; ++j) out.col(j) = as_values<T>(bytes().col(entry(columns, j)));
+    });
+  }
+
+  // The images at `columns`, in that order (any integer container with size() and []).
+  template <typename Columns>
+  Images columns(const Columns& columns) const {
+    std::vector<std::uint8_t> out(static_cast<std::size_t>(size_) * static_cast<std::size_t>(columns.size()));
+    Eigen::Map<ByteMatrix> picked(out.data(), size_, static_cast<Index>(columns.size()));
+    for (Index j = 0; j < picked.cols(); ++j) picked.col(j) = bytes().col(entry(columns, j));
+    return {std::move(out), size_, picked.cols()};
+  }
+
+  // The first n images.
+  Images left(Index n) const {
+    if (n < 0 || n > count_)
+      throw std::invalid_argument("Images::left: " + std::to_string(n) + " of " + std::to_string(count_) + " images");
+    const auto kept = static_cast<std::size_t>(size_ * n);
+    return {std::vector<std::uint8_t>(bytes_.begin(), bytes_.begin() + static_cast<std::ptrdiff_t>(kept)), size_, n};
+  }
+
+ private:
+  // columns[j] of a std::vector (indexed by size_t) or an Eigen vector (by Index).
+  template <typename Columns>
+  static Index entry(const Columns& columns, Index j) {
+    return static_cast<Index>(columns[static_cast<decltype(columns.size())>(j)]);
+  }
+
+  // The one conversion from bytes to values: v / 255.
+  template <typename T, typename Bytes>
+  static auto as_values(const Bytes& bytes) {
+    return bytes.template cast<T>() / T(255);
+  }
+
+  std::vector<std::uint8_t> bytes_;
+  Index size_ = 0, count_ = 0;
+};
+
+}  // namespace tinynet

@@ -1,0 +1,49 @@
+// Where a model's samples come from, one per column: values (a Matrix<T>, features × N) or
+// images stored as bytes (Images, data/images.hpp), which are converted batch by batch.
+// fit, evaluate, predict and the validation data read their batches through this view. It owns
+// nothing: what it points to must outlive it.
+#pragma once
+
+#include <tinynet/data/images.hpp>
+#include <tinynet/detail/parallel.hpp>
+#include <tinynet/tensor.hpp>
+
+namespace tinynet {
+
+template <typename T>
+class Samples {
+ public:
+  Samples() = default;  // no samples
+  Samples(const Matrix<T>* values) : values_(values) {}
+  Samples(const Images* images) : images_(images) {}
+
+  explicit operator bool() const { return values_ != nullptr || images_ != nullptr; }
+  Index rows() const { return values_ ? values_->rows() : images_->rows(); }  // features per sample
+  Index cols() const { return values_ ? values_->cols() : images_->cols(); }  // samples
+
+  // The matrix, when the samples are values (nullptr for images).
+  const Matrix<T>* values() const { return values_; }
+
+  // out = the samples at `columns` (any indexable list of Index), as values.
+  template <typename Columns>
+  void gather(const Columns& columns, Matrix<T>& out) const {
+    if (values_)
+      detail::gather_columns(*values_, columns, out);
+    else
+      images_->gather_values(columns, out);
+  }
+
+  // out = samples first .. first + n − 1, as values.
+  void copy(Index first, Index n, Matrix<T>& out) const {
+    if (values_)
+      out = values_->middleCols(first, n);
+    else
+      images_->copy_values(first, n, out);
+  }
+
+ private:
+  const Matrix<T>* values_ = nullptr;
+  const Images* images_ = nullptr;
+};
+
+}  // namespace tinynet

@@ -1,0 +1,122 @@
+// Images: bytes read as byte / 255, their checks, and a model trained on Images being the model
+// trained on the same images as floats, bit for bit (fit, evaluate, predict, validation and
+// cross-validation convert batch by batch with the one formula of data/images.hpp).
+#include "catch.hpp"
+
+#include <tinynet/tinynet.hpp>
+
+#include <cstdint>
+#include <vector>
+
+using tinynet::Images;
+using tinynet::Index;
+using tinynet::Matrix;
+
+namespace {
+
+// `count` images of `size` bytes with every byte value 0..255 appearing.
+Images some_images(Index size, Index count) {
+  std::vector<std::uint8_t> bytes;
+  for (Index i = 0; i < size * count; ++i) bytes.push_back(static_cast<std::uint8_t>((i * 37 + i / 7) % 256));
+  return {bytes, size, count};
+}
+
+std::vector<int> some_labels(Index n) {
+  std::vector<int> labels;
+  for (Index i = 0; i < n; ++i) labels.push_back(static_cast<int>((i * 5 + 1) % 3));
+  return labels;
+}
+
+tinynet::Sequential<float> small_model() {
+  tinynet::Sequential<float> model({12}, 7);
+  model.add<tinynet::Dense>(8).add<tinynet::ReLU>().add<tinynet::Dense>(3).add<tinynet::Softmax>();
+  model.compile(tinynet::Adam{}, tinynet::SparseCategoricalCrossentropy{});
+  return model;
+}
+
+}  // namespace
+
+TEST_CASE("Images hold bytes, one image per column, and read them as byte / 255", "[images]") {
+  const Images images = some_images(12, 5);
+  REQUIRE(images.rows() == 12);
+  REQUIRE(images.cols() == 5);
+  const Matrix<float> values = images.values();
+  REQUIRE(values.rows() == 12);
+  REQUIRE(values.cols() == 5);
+  for (Index j = 0; j < 5; ++j)
+    for (Index i = 0; i < 12; ++i) {
+      const std::uint8_t byte = images.bytes()(i, j);
+      REQUIRE(byte == static_cast<std::uint8_t>(((j * 12 + i) * 37 + (j * 12 + i) / 7) % 256));
+      REQUIRE(values(i, j) == static_cast<float>(byte) / 255.0f);
+    }
+  CHECK(some_images(256, 1).values().maxCoeff() == 1.0f);
+  CHECK(some_images(256, 1).values().minCoeff() == 0.0f);
+
+  const Images picked = images.columns(std::vector<Index>{4, 0, 4});
+  REQUIRE(picked.cols() == 3);
+  CHECK(picked.bytes().col(0) == images.bytes().col(4));
+  CHECK(picked.bytes().col(1) == images.bytes().col(0));
+  CHECK(images.left(2).bytes() == images.bytes().leftCols(2));
+
+  Matrix<double> batch;
+  images.gather_values(std::vector<Index>{3, 1}, batch);
+  CHECK(batch.col(0) == images.values<double>().col(3));
+  CHECK(batch.col(1) == images.values<double>().col(1));
+}
+
+TEST_CASE("Images reject byte counts that do not match and ranges outside them", "[images][errors]") {
+  REQUIRE_THROWS_WITH(Images(std::vector<std::uint8_t>(10), 4, 3), tinynet_test::contains("need 4·3 bytes, got 10"));
+  REQUIRE_THROWS_WITH(Images(std::vector<std::uint8_t>(10), -2, -5), tinynet_test::contains("got 10"));
+  REQUIRE_THROWS_WITH(some_images(4, 3).left(4), tinynet_test::contains("4 of 3 images"));
+  CHECK(Images(std::vector<std::uint8_t>{}, 784, 0).cols() == 0);
+}
+
+TEST_CASE("A model trained on Images is the model trained on their values", "[images][training]") {
+  const Images images = some_images(12, 50);
+  const Matrix<float> values = images.values();
+  const std::vector<int> labels = some_labels(50);
+  const Images test_images = some_images(12, 20).columns(std::vector<Index>{19, 3, 7, 11, 0, 5, 2, 13, 8, 1});
+  const Matrix<float> test_values = test_images.values();
+  const std::vector<int> test_labels = some_labels(10);
+
+  for (double split : {0.0, 0.2}) {
+    INFO("validation_split " << split);
+    tinynet::Sequential<float> on_bytes = small_model(), on_values = small_model();
+    const tinynet::FitOptions<float> options{.epochs = 3, .batch_size = 8, .verbose = 0, .validation_split = split};
+    const tinynet::History a = on_bytes.fit(images, labels, options);
+    const tinynet::History b = on_values.fit(values, labels, options);
+    REQUIRE(a.epochs.size() == 3);
+    for (std::size_t e = 0; e < 3; ++e) {
+      CHECK(a.epochs[e].loss == b.epochs[e].loss);
+      if (split > 0) CHECK(a.epochs[e].val_loss == b.epochs[e].val_loss);
+    }
+    CHECK(on_bytes.predict(test_images) == on_values.predict(test_values));
+    CHECK(on_bytes.predict(test_images, 3) == on_values.predict(test_values, 3));
+    const tinynet::Evaluation x = on_bytes.evaluate(test_images, test_labels, 4);
+    const tinynet::Evaluation y = on_values.evaluate(test_values, test_labels, 4);
+    CHECK(x.loss == y.loss);
+    CHECK(x.accuracy == y.accuracy);
+  }
+
+  // validation_data given as Images, and k-fold cross-validation on Images.
+  tinynet::Sequential<float> on_bytes = small_model(), on_values = small_model();
+  const auto a = on_bytes.fit(
+      images, labels, {.epochs = 2, .verbose = 0, .validation_data = {.x = &test_images, .labels = &test_labels}});
+  const auto b = on_values.fit(
+      values, labels, {.epochs = 2, .verbose = 0, .validation_data = {.x = &test_values, .labels = &test_labels}});
+  CHECK(a.epochs.back().val_loss == b.epochs.back().val_loss);
+  const auto folds_on_bytes =
+      tinynet::cross_validate(small_model, images, labels, {.folds = 3}, {.epochs = 1, .verbose = 0});
+  const auto folds_on_values =
+      tinynet::cross_validate(small_model, values, labels, {.folds = 3}, {.epochs = 1, .verbose = 0});
+  CHECK(folds_on_bytes.mean_loss == folds_on_values.mean_loss);
+  CHECK(folds_on_bytes.mean_accuracy == folds_on_values.mean_accuracy);
+}
+
+TEST_CASE("A model's input size is checked against Images too", "[images][errors]") {
+  tinynet::Sequential<float> model = small_model();
+  REQUIRE_THROWS_WITH(model.fit(some_images(13, 4), some_labels(4), {.verbose = 0}),
+                      tinynet_test::contains("input has 13 features per sample but layer 1 (Dense) expects 12"));
+  REQUIRE_THROWS_WITH(model.predict(some_images(11, 2)), tinynet_test::contains("input has 11 features"));
+  REQUIRE_THROWS_WITH(model.evaluate(some_images(12, 3), some_labels(4)), tinynet_test::contains("3 samples but 4"));
+}
