@@ -55,7 +55,12 @@ class Images {
   // out = images first .. first + n − 1 as values, (size × n): an evaluation batch.
   template <typename T>
   void copy_values(Index first, Index n, Matrix<T>& out) const {
-    out = as_values<T>(bytes().middleCols(first, n));
+    out.resize(size_, n);
+    copy_values(first, n, Eigen::Map<Matrix<T>>(out.data(), size_, n));
+  }
+  template <typename T>
+  void copy_values(Index first, Index n, Eigen::Map<Matrix<T>> out) const {
+    to_values(bytes_.data() + first * size_, size_ * n, out.data());
   }
 
   // out = the images at `columns` as values, (size × columns.size()): a training batch.
@@ -63,7 +68,8 @@ class Images {
   void gather_values(const Columns& columns, Matrix<T>& out) const {
     out.resize(size_, static_cast<Index>(columns.size()));
     detail::for_column_blocks(size_, out.cols(), [&](Index first, Index n) {
-      for (Index j = first; j < first + n; ++j) out.col(j) = as_values<T>(bytes().col(entry(columns, j)));
+      for (Index j = first; j < first + n; ++j)
+        to_values(bytes_.data() + entry(columns, j) * size_, size_, out.col(j).data());
     });
   }
 
@@ -91,10 +97,12 @@ class Images {
     return static_cast<Index>(columns[static_cast<decltype(columns.size())>(j)]);
   }
 
-  // The one conversion from bytes to values: v / 255.
-  template <typename T, typename Bytes>
-  static auto as_values(const Bytes& bytes) {
-    return bytes.template cast<T>() / T(255);
+  // The one conversion from bytes to values, v / 255: a plain loop, which the compiler turns
+  // into vector instructions (Eigen's cast of bytes runs one value at a time, and cost an MLP
+  // epoch about 30 % more than float images did).
+  template <typename T>
+  static void to_values(const std::uint8_t* bytes, Index n, T* values) {
+    for (Index i = 0; i < n; ++i) values[i] = static_cast<T>(bytes[i]) / T(255);
   }
 
   std::vector<std::uint8_t> bytes_;

@@ -33,12 +33,16 @@ class Samples {
       images_->gather_values(columns, out);
   }
 
-  // out = samples first .. first + n − 1, as values.
+  // out = samples first .. first + n − 1, as values, in column blocks over the threads.
   void copy(Index first, Index n, Matrix<T>& out) const {
-    if (values_)
-      out = values_->middleCols(first, n);
-    else
-      images_->copy_values(first, n, out);
+    out.resize(rows(), n);
+    detail::for_column_blocks(rows(), n, [&](Index block, Index count) {
+      Eigen::Map<Matrix<T>> part(out.col(block).data(), rows(), count);
+      if (values_)
+        part = values_->middleCols(first + block, count);
+      else
+        images_->copy_values(first + block, count, part);
+    });
   }
 
  private:

@@ -60,7 +60,7 @@
 //
 //   Y_c = K · cols_c + b·1ᵀ      dK_c = dY_c · cols_cᵀ      dcols_c = Kᵀ · dY_c
 //
-// then dL/dK = Σ_c dK_c, summed in chunk order (so the result does not depend on the thread
+// then dL/dK = Σ_c dK_c and dL/db = Σ_c dY_c·1, summed in chunk order (so they do not depend on the thread
 // count). The products stay batched (a chunk's cols_c has thousands of columns) while a chunk's
 // cols are still in cache when its product reads them, and the threads never wait on each
 // other inside a product: Eigen's own threading of one long product spent about half its time
@@ -169,6 +169,8 @@ class Conv2D : public Layer<T> {
     const Index N = dy.cols(), P = H_out_ * W_out_, chunks = chunk_count(N);
     const bool input_gradient = this->compute_input_gradient;  // the first layer skips dL/dx
     dK_chunks.resize(filters_, chunks * D_);                   // chunk c's dK_c in columns c·D…
+    db_chunks.resize(filters_, chunks);                        // chunk c's db_c in column c
+    if (ones.size() != samples_per_chunk * P) ones.setOnes(samples_per_chunk * P);
     if (input_gradient) {
       dcols.resize(D_, N * P);
       dX.resize(H_ * W_ * C_in_, N);
@@ -180,16 +182,16 @@ class Conv2D : public Layer<T> {
       const ConstMap dY_c(dy.col(first).data(), filters_, n * P);  // dy_c read as (C_out × n·P)
       const ConstMap cols_c(cols.data() + first * P * D_, D_, n * P);
       Map(dK_chunks.data() + c * filters_ * D_, filters_, D_).noalias() = dY_c * cols_c.transpose();  // dK_c
+      if (options_.use_bias) db_chunks.col(c).noalias() = dY_c * ones.head(n * P);  // db_c = dY_c · 1
       if (!input_gradient) return;
       Map dcols_c(dcols.data() + first * P * D_, D_, n * P);
       dcols_c.noalias() = K.transpose() * dY_c;  // dL/dcols_c = Kᵀ · dY_c
       for (Index i = first; i < first + n; ++i)  // dL/dx = col2im(dL/dcols)
         col2im(dcols.data() + i * P * D_, dX.col(i).data());
     });
-    for (Index c = 0; c < chunks; ++c) dK += dK_chunks.middleCols(c * D_, D_);  // dL/dK = Σ_c dY_c · cols_cᵀ
-    if (options_.use_bias) {
-      if (ones.size() != N * P) ones.setOnes(N * P);
-      db.noalias() += ConstMap(dy.data(), filters_, N * P) * ones;  // dL/db = Σ_m dY[:, m] = dY · 1
+    for (Index c = 0; c < chunks; ++c) {
+      dK += dK_chunks.middleCols(c * D_, D_);         // dL/dK = Σ_c dY_c · cols_cᵀ
+      if (options_.use_bias) db += db_chunks.col(c);  // dL/db = Σ_m dY[:, m] = Σ_c dY_c · 1
     }
     return dX;
   }
@@ -313,8 +315,9 @@ class Conv2D : public Layer<T> {
   Matrix<T> Y;                       // (H_out·W_out·C_out × N) output; the same memory is Y = K·cols (C_out × M)
   Matrix<T> dcols;                   // (k·k·C_in × N·H_out·W_out) dL/dcols
   Matrix<T> dK_chunks;               // (C_out × chunks·D) each chunk's dY_c · cols_cᵀ, summed into dK
+  Matrix<T> db_chunks;               // (C_out × chunks) each chunk's dY_c · 1, summed into db
   Matrix<T> dX;                      // (H·W·C_in × N) dL/dx
-  Vector<T> ones;                    // (N·H_out·W_out) all ones: db = dY · 1 is a fast matrix-vector product
+  Vector<T> ones;  // (samples_per_chunk·H_out·W_out) all ones: db_c = dY_c · 1 is a matrix-vector product
 };
 
 }  // namespace tinynet

@@ -32,11 +32,15 @@ class ReLU : public Layer<T> {
 
   const Matrix<T>& backward(const Matrix<T>& dy) override {
     this->check_backward(Y, dy);
-    // dL/dx = dy ⊙ 1[y > 0] (a multiply by the 0/1 mask vectorises; select() does not)
+    // dL/dx = dy ⊙ 1[y > 0], as a plain loop: the compiler turns the select into a vector
+    // compare and masked move (Eigen's select() and its bool-to-float cast do not vectorise).
     dX.resize(dy.rows(), dy.cols());
     detail::for_column_blocks(dy.rows(), dy.cols(), [&](Index first, Index n) {
-      dX.middleCols(first, n).array() =
-          dy.middleCols(first, n).array() * (Y.middleCols(first, n).array() > T(0)).template cast<T>();
+      const Index begin = first * dy.rows(), end = (first + n) * dy.rows();
+      const T* __restrict g = dy.data();
+      const T* __restrict y = Y.data();
+      T* __restrict d = dX.data();
+      for (Index i = begin; i < end; ++i) d[i] = y[i] > T(0) ? g[i] : T(0);
     });
     return dX;
   }
