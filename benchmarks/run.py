@@ -64,6 +64,26 @@ FULL = {"train_images": TRAIN_IMAGES, "test_images": TEST_IMAGES, "latency_image
 # thread count is set by the program); PyTorch with them set as its best settings need.
 THREAD_VARS = ("OMP_NUM_THREADS", "OMP_WAIT_POLICY", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
                "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "GOMP_SPINCOUNT", "OMP_PROC_BIND", "OMP_PLACES")
+
+
+def openblas_coretype():
+    """The OpenBLAS kernel family this CPU supports, for PyTorch's runs. Debian 12's OpenBLAS
+    (0.3.21) does not know CPUs newer than itself (an Intel Xeon of model 207 is 'Prescott' to
+    it) and then runs SSE3 kernels, which made PyTorch 2-4x slower than it is. Naming the family
+    the CPU's flags allow gives the reference its real speed."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            flags = next((set(l.split(":", 1)[1].split()) for l in f if l.startswith("flags")), set())
+    except OSError:
+        return None
+    if {"avx512f", "avx512bw", "avx512dq", "avx512vl", "avx512cd"} <= flags:
+        return "SkylakeX"
+    if {"avx2", "fma"} <= flags:
+        return "Haswell"
+    return None
+
+
+OPENBLAS_CORETYPE = openblas_coretype()
 SETTINGS = {  # name: (library, threads, busy core)
     "tinynet-t1": ("tinynet", 1, False), "tinynet-t2": ("tinynet", 2, False), "tinynet-t2-busy": ("tinynet", 2, True),
     "pytorch-t1": ("pytorch", 1, False), "pytorch-t2": ("pytorch", 2, False),
@@ -173,6 +193,8 @@ class Suite:
         if lib == "pytorch":
             for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
                 env[k] = str(threads)
+            if OPENBLAS_CORETYPE:
+                env["OPENBLAS_CORETYPE"] = OPENBLAS_CORETYPE  # see openblas_coretype()
             if threads > 1:
                 env["OMP_WAIT_POLICY"] = "PASSIVE"  # spinning OpenMP threads slow PyTorch 2-4x on 2 cores
         return env
@@ -183,6 +205,8 @@ class Suite:
         if lib == "tinynet":
             return ""
         s = f"OMP_NUM_THREADS={threads} OPENBLAS_NUM_THREADS={threads} MKL_NUM_THREADS={threads} "
+        if OPENBLAS_CORETYPE:
+            s += f"OPENBLAS_CORETYPE={OPENBLAS_CORETYPE} "
         return s + ("OMP_WAIT_POLICY=PASSIVE " if threads > 1 else "")
 
     def command(self, setting, args):
