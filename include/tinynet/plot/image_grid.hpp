@@ -105,7 +105,7 @@ template <typename Matrix>
 double pixel(const Matrix& images, Index i, Index j) {
   return static_cast<double>(images(i, j));
 }
-inline double pixel(const Images& images, Index i, Index j) { return images.bytes()(i, j) / 255.0; }
+inline double pixel(const Images& images, Index i, Index j) { return Images::value<double>(images.bytes()(i, j)); }
 
 }  // namespace detail
 
