@@ -5,10 +5,10 @@
 #   2. build-sanitize/ (clang++ -O1, AddressSanitizer + UndefinedBehaviorSanitizer without
 #      recovery, and libstdc++'s _GLIBCXX_ASSERTIONS): the tests of untrusted input and of the
 #      index-arithmetic kernels, and the fuzz replays, again;
-#   3. the libFuzzer targets, FUZZ_SECONDS (default 60) each, with clang++ (scripts/fuzz.sh).
+#   3. the libFuzzer targets, FUZZ_SECONDS (default 30) each, with clang++ (scripts/fuzz.sh).
 #
 # TINYNET_TEST_QUICK=1 runs step 1 only (a developer's quick loop); CI runs all three (about
-# 22 minutes on 2 cores).
+# about 25 minutes on a slow 2-core machine).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 jobs=$(nproc)
@@ -34,5 +34,5 @@ cmake --build "$root/build-sanitize" -j "$jobs"
 (cd "$root/build-sanitize" && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
    ctest --output-on-failure -j "$jobs")
 
-echo "== the fuzzers, ${FUZZ_SECONDS:-60} s each"
-"$root/scripts/fuzz.sh" "${FUZZ_SECONDS:-60}"
+echo "== the fuzzers, ${FUZZ_SECONDS:-30} s each"
+"$root/scripts/fuzz.sh" "${FUZZ_SECONDS:-30}"

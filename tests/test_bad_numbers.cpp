@@ -20,13 +20,13 @@ namespace {
 constexpr double not_a_number = std::numeric_limits<double>::quiet_NaN();
 constexpr double infinity = std::numeric_limits<double>::infinity();
 
-Sequential<double> small_model() {
+Sequential<double> bad_numbers_model() {
   Sequential<double> model({4}, 3);
   model.add<tinynet::Dense>(5).add<tinynet::ReLU>().add<tinynet::Dense>(3).add<tinynet::Softmax>();
   return model;
 }
 
-std::vector<int> labels(tinynet::Index n) {
+std::vector<int> cycling_labels(tinynet::Index n) {
   std::vector<int> y(static_cast<std::size_t>(n));
   for (std::size_t i = 0; i < y.size(); ++i) y[i] = static_cast<int>(i % 3);
   return y;
@@ -45,14 +45,14 @@ struct WeightsAfterEachStep : tinynet::Callback<double> {
 }  // namespace
 
 TEST_CASE("fit checks its data once for NaN and infinity and names the sample and the feature", "[bad_numbers]") {
-  Sequential<double> model = small_model();
+  Sequential<double> model = bad_numbers_model();
   model.compile(tinynet::Adam{}, tinynet::SparseCategoricalCrossentropy{});
   Matrix<double> x = tinynet_test::random_matrix(4, 10, 1);
   x(2, 7) = not_a_number;
-  REQUIRE_THROWS_WITH(model.fit(x, labels(10), {.verbose = 0}), contains("fit: sample 7, feature 2 is nan"));
+  REQUIRE_THROWS_WITH(model.fit(x, cycling_labels(10), {.verbose = 0}), contains("fit: sample 7, feature 2 is nan"));
   x(2, 7) = 0;
   x(0, 3) = -infinity;
-  REQUIRE_THROWS_WITH(model.fit(x, labels(10), {.verbose = 0}), contains("fit: sample 3, feature 0 is -inf"));
+  REQUIRE_THROWS_WITH(model.fit(x, cycling_labels(10), {.verbose = 0}), contains("fit: sample 3, feature 0 is -inf"));
 }
 
 TEST_CASE("Hyperparameters are checked when the model is compiled or the type is built", "[bad_numbers]") {
@@ -61,25 +61,30 @@ TEST_CASE("Hyperparameters are checked when the model is compiled or the type is
     std::string message;
   };
   const std::vector<Case> cases = {
-      {[] { small_model().compile(tinynet::Adam{.learning_rate = -1}, tinynet::SparseCategoricalCrossentropy{}); },
+      {[] {
+         bad_numbers_model().compile(tinynet::Adam{.learning_rate = -1}, tinynet::SparseCategoricalCrossentropy{});
+       },
        "Adam: learning_rate must be finite and > 0, got -1"},
       {[] {
-         small_model().compile(tinynet::SGD{.learning_rate = not_a_number}, tinynet::SparseCategoricalCrossentropy{});
+         bad_numbers_model().compile(tinynet::SGD{.learning_rate = not_a_number},
+                                     tinynet::SparseCategoricalCrossentropy{});
        },
        "SGD: learning_rate must be finite and > 0, got nan"},
-      {[] { small_model().compile(tinynet::Adam{.beta_1 = 1}, tinynet::SparseCategoricalCrossentropy{}); },
+      {[] { bad_numbers_model().compile(tinynet::Adam{.beta_1 = 1}, tinynet::SparseCategoricalCrossentropy{}); },
        "Adam: beta_1 must be in [0, 1), got 1"},
-      {[] { small_model().compile(tinynet::Adam{.beta_2 = -0.1}, tinynet::SparseCategoricalCrossentropy{}); },
+      {[] { bad_numbers_model().compile(tinynet::Adam{.beta_2 = -0.1}, tinynet::SparseCategoricalCrossentropy{}); },
        "Adam: beta_2 must be in [0, 1), got -0.1"},
-      {[] { small_model().compile(tinynet::Adam{.epsilon = 0}, tinynet::SparseCategoricalCrossentropy{}); },
+      {[] { bad_numbers_model().compile(tinynet::Adam{.epsilon = 0}, tinynet::SparseCategoricalCrossentropy{}); },
        "Adam: epsilon must be finite and > 0, got 0"},
-      {[] { small_model().compile(tinynet::SGD{.momentum = 1}, tinynet::SparseCategoricalCrossentropy{}); },
+      {[] { bad_numbers_model().compile(tinynet::SGD{.momentum = 1}, tinynet::SparseCategoricalCrossentropy{}); },
        "SGD: momentum must be in [0, 1), got 1"},
-      {[] { small_model().compile(tinynet::RMSprop{.rho = not_a_number}, tinynet::SparseCategoricalCrossentropy{}); },
+      {[] {
+         bad_numbers_model().compile(tinynet::RMSprop{.rho = not_a_number}, tinynet::SparseCategoricalCrossentropy{});
+       },
        "RMSprop: rho must be in [0, 1), got nan"},
       {[] {
-         small_model().compile(tinynet::Adam{},
-                               tinynet::SparseCategoricalCrossentropy{.label_smoothing = not_a_number});
+         bad_numbers_model().compile(tinynet::Adam{},
+                                     tinynet::SparseCategoricalCrossentropy{.label_smoothing = not_a_number});
        },
        "label_smoothing must be in [0, 1), got nan"},
       {[] { (void)tinynet::Dropout<float>(1.0); }, "Dropout: rate must be in [0, 1), got 1"},
@@ -98,15 +103,16 @@ TEST_CASE("Hyperparameters are checked when the model is compiled or the type is
 }
 
 TEST_CASE("fit rejects bad options: a NaN validation split, a batch size of 0", "[bad_numbers]") {
-  Sequential<double> model = small_model();
+  Sequential<double> model = bad_numbers_model();
   model.compile(tinynet::Adam{}, tinynet::SparseCategoricalCrossentropy{});
   const Matrix<double> x = tinynet_test::random_matrix(4, 10, 2);
-  REQUIRE_THROWS_WITH(model.fit(x, labels(10), {.verbose = 0, .validation_split = not_a_number}),
+  REQUIRE_THROWS_WITH(model.fit(x, cycling_labels(10), {.verbose = 0, .validation_split = not_a_number}),
                       contains("validation_split must be in [0, 1), got nan"));
-  REQUIRE_THROWS_WITH(model.fit(x, labels(10), {.batch_size = 0, .verbose = 0}),
+  REQUIRE_THROWS_WITH(model.fit(x, cycling_labels(10), {.batch_size = 0, .verbose = 0}),
                       contains("batch_size must be positive, got 0"));
   REQUIRE_THROWS_WITH(model.predict(x, 0), contains("Sequential::predict: batch_size must be positive, got 0"));
-  REQUIRE_THROWS_WITH(model.evaluate(x, labels(10), 0), contains("Sequential::evaluate: batch_size must be positive"));
+  REQUIRE_THROWS_WITH(model.evaluate(x, cycling_labels(10), 0),
+                      contains("Sequential::evaluate: batch_size must be positive"));
 }
 
 TEST_CASE("A batch size above the data is clamped to one batch per epoch, as Keras", "[bad_numbers]") {
@@ -115,9 +121,9 @@ TEST_CASE("A batch size above the data is clamped to one batch per epoch, as Ker
     void on_train_begin(const tinynet::TrainBegin& info, Sequential<double>&) override { steps = info.steps_per_epoch; }
   };
   auto steps = std::make_shared<Steps>();
-  Sequential<double> model = small_model();
+  Sequential<double> model = bad_numbers_model();
   model.compile(tinynet::Adam{}, tinynet::SparseCategoricalCrossentropy{});
-  model.fit(tinynet_test::random_matrix(4, 10, 3), labels(10),
+  model.fit(tinynet_test::random_matrix(4, 10, 3), cycling_labels(10),
             {.batch_size = 1000, .verbose = 0, .callbacks = {steps}});
   CHECK(steps->steps == 1);
 }
@@ -127,11 +133,11 @@ TEST_CASE("A step whose loss goes non-finite stops fit, keeping the weights from
   // overflows, so batch 2's loss is not finite.
   const Matrix<double> x = tinynet_test::random_matrix(4, 40, 4, -1, 1);
   std::ostringstream messages;
-  Sequential<double> model = small_model();
+  Sequential<double> model = bad_numbers_model();
   model.compile(tinynet::SGD{.learning_rate = 1e200}, tinynet::SparseCategoricalCrossentropy{});
   auto recorder = std::make_shared<WeightsAfterEachStep>();
   const tinynet::History history = model.fit(
-      x, labels(40),
+      x, cycling_labels(40),
       {.epochs = 3, .batch_size = 8, .shuffle = false, .verbose = 0, .callbacks = {recorder}, .out = &messages});
   REQUIRE(recorder->steps.size() == 1);  // batch 1 was applied, batch 2 was not
   CHECK(history.stopped_epoch == 1);
@@ -145,20 +151,20 @@ TEST_CASE("A step whose loss goes non-finite stops fit, keeping the weights from
   }
 
   // Switched off, the same run trains to the end and leaves non-finite weights behind.
-  Sequential<double> unguarded = small_model();
+  Sequential<double> unguarded = bad_numbers_model();
   unguarded.compile(tinynet::SGD{.learning_rate = 1e200}, tinynet::SparseCategoricalCrossentropy{});
   const tinynet::History rest = unguarded.fit(
-      x, labels(40), {.epochs = 3, .batch_size = 8, .shuffle = false, .verbose = 0, .terminate_on_nan = false});
+      x, cycling_labels(40), {.epochs = 3, .batch_size = 8, .shuffle = false, .verbose = 0, .terminate_on_nan = false});
   CHECK(rest.epochs.size() == 3);
   CHECK(rest.stop_reason.empty());
   CHECK_FALSE(unguarded.parameters()[0].value->allFinite());
 }
 
 TEST_CASE("A learning rate set to NaN after compile is refused at the next step", "[bad_numbers]") {
-  Sequential<double> model = small_model();
+  Sequential<double> model = bad_numbers_model();
   model.compile(tinynet::Adam{}, tinynet::SparseCategoricalCrossentropy{});
   model.optimizer().learning_rate = not_a_number;
-  REQUIRE_THROWS_WITH(model.fit(tinynet_test::random_matrix(4, 6, 5), labels(6), {.verbose = 0}),
+  REQUIRE_THROWS_WITH(model.fit(tinynet_test::random_matrix(4, 6, 5), cycling_labels(6), {.verbose = 0}),
                       contains("Adam::step: the learning rate is nan; it must be finite and >= 0"));
 }
 

@@ -34,7 +34,7 @@ using tinynet::Sequential;
 namespace {
 
 // A compiled Dense → BatchNormalization → Dense → Softmax model on 4 features, 3 classes.
-Sequential<double> small_model(double learning_rate = 0.01, std::uint64_t seed = 3) {
+Sequential<double> callback_model(double learning_rate = 0.01, std::uint64_t seed = 3) {
   Sequential<double> model({4}, seed);
   model.add<tinynet::Dense>(8)
       .add<tinynet::BatchNormalization>()
@@ -46,7 +46,7 @@ Sequential<double> small_model(double learning_rate = 0.01, std::uint64_t seed =
 }
 
 // Gaussian-ish blobs: class c centred at 2·e_c, n samples.
-void blobs(tinynet::Index n, std::uint64_t seed, Matrix<double>& x, std::vector<int>& labels) {
+void callback_blobs(tinynet::Index n, std::uint64_t seed, Matrix<double>& x, std::vector<int>& labels) {
   x = tinynet_test::random_matrix(4, n, seed, -1, 1);
   labels.resize(static_cast<std::size_t>(n));
   for (tinynet::Index i = 0; i < n; ++i) {
@@ -122,7 +122,7 @@ std::string temp_path(const std::string& name) { return std::string(TINYNET_TEST
 // EarlyStopping
 
 TEST_CASE("EarlyStopping stops patience epochs after the last improvement", "[callbacks][early_stopping]") {
-  Sequential<double> model = small_model();
+  Sequential<double> model = callback_model();
   tinynet::EarlyStopping<double> stop({.patience = 2});
   // best at epoch 2; epochs 3 and 4 do not improve → stop after epoch 4.
   CHECK(drive(stop, model, {1.0, 0.8, 0.85, 0.9, 0.7}) == 4);
@@ -144,7 +144,7 @@ TEST_CASE("EarlyStopping stops patience epochs after the last improvement", "[ca
 }
 
 TEST_CASE("EarlyStopping counts only improvements larger than min_delta", "[callbacks][early_stopping]") {
-  Sequential<double> model = small_model();
+  Sequential<double> model = callback_model();
   tinynet::EarlyStopping<double> stop({.min_delta = 0.05, .patience = 1});
   // 0.97 improves on 1.0 by only 0.03: no improvement → stop after epoch 2.
   CHECK(drive(stop, model, {1.0, 0.97, 0.9}) == 2);
@@ -155,7 +155,7 @@ TEST_CASE("EarlyStopping counts only improvements larger than min_delta", "[call
 }
 
 TEST_CASE("EarlyStopping maximises accuracies in auto mode and obeys an explicit mode", "[callbacks][early_stopping]") {
-  Sequential<double> model = small_model();
+  Sequential<double> model = callback_model();
   tinynet::EarlyStopping<double> accuracy({.monitor = "val_accuracy", .patience = 2});
   CHECK(drive(accuracy, model, {0.5, 0.6, 0.55, 0.58, 0.9}, true) == 4);
   CHECK(accuracy.best_epoch() == 2);
@@ -170,7 +170,7 @@ TEST_CASE("EarlyStopping maximises accuracies in auto mode and obeys an explicit
 }
 
 TEST_CASE("EarlyStopping with a baseline keeps counting until the baseline is beaten", "[callbacks][early_stopping]") {
-  Sequential<double> model = small_model();
+  Sequential<double> model = callback_model();
   // Each epoch improves on the best, but not on the baseline 0.5: wait is not reset, so the
   // first epoch that fails to improve (epoch 3, wait 3 ≥ 2) stops training.
   tinynet::EarlyStopping<double> baseline({.patience = 2, .baseline = 0.5});
@@ -184,7 +184,7 @@ TEST_CASE("EarlyStopping with a baseline keeps counting until the baseline is be
 
 TEST_CASE("EarlyStopping ignores epochs before start_from_epoch and logs without the metric",
           "[callbacks][early_stopping]") {
-  Sequential<double> model = small_model();
+  Sequential<double> model = callback_model();
   tinynet::EarlyStopping<double> warm({.patience = 1, .start_from_epoch = 2});
   CHECK(drive(warm, model, {0.5, 0.9, 1.0, 1.1}) == 4);  // epochs 1-2 are warm-up: best is 1.0 at epoch 3
   CHECK(warm.best_epoch() == 3);
@@ -203,8 +203,8 @@ TEST_CASE("EarlyStopping rejects an unknown metric and a val_ metric without val
                       tinynet_test::contains("unknown metric 'val_los'"));
   Matrix<double> x;
   std::vector<int> labels;
-  blobs(12, 1, x, labels);
-  Sequential<double> model = small_model();
+  callback_blobs(12, 1, x, labels);
+  Sequential<double> model = callback_model();
   auto stop = std::make_shared<tinynet::EarlyStopping<double>>();
   REQUIRE_THROWS_WITH(model.fit(x, labels, {.epochs = 2, .verbose = 0, .callbacks = {stop}}),
                       tinynet_test::contains("no validation data"));
@@ -212,7 +212,7 @@ TEST_CASE("EarlyStopping rejects an unknown metric and a val_ metric without val
 
 TEST_CASE("EarlyStopping restore_best_weights restores every parameter of the best epoch (scripted)",
           "[callbacks][early_stopping]") {
-  Sequential<double> model = small_model();
+  Sequential<double> model = callback_model();
   auto& bn = dynamic_cast<tinynet::BatchNormalization<double>&>(model.layer(1));
   auto& dense = dynamic_cast<tinynet::Dense<double>&>(model.layer(0));
   tinynet::EarlyStopping<double> stop({.patience = 2, .restore_best_weights = true});
@@ -234,7 +234,7 @@ TEST_CASE("EarlyStopping restore_best_weights restores every parameter of the be
 
 TEST_CASE("EarlyStopping restore_best_weights restores the best epoch at train end even without stopping",
           "[callbacks][early_stopping]") {
-  Sequential<double> model = small_model();
+  Sequential<double> model = callback_model();
   auto& dense = dynamic_cast<tinynet::Dense<double>&>(model.layer(0));
   tinynet::EarlyStopping<double> stop({.patience = 5, .restore_best_weights = true});
   stop.on_train_begin(with_validation, model);
@@ -255,7 +255,7 @@ TEST_CASE("EarlyStopping in a real fit stops at best + patience and restores the
   std::vector<int> labels(60);
   std::mt19937_64 rng(3);
   for (int& l : labels) l = static_cast<int>(rng() % 3);
-  Sequential<double> model = small_model(0.05);
+  Sequential<double> model = callback_model(0.05);
   auto snapshots = std::make_shared<Snapshots>();
   auto stop = std::make_shared<tinynet::EarlyStopping<double>>(
       tinynet::EarlyStoppingOptions{.patience = 2, .restore_best_weights = true});
@@ -304,7 +304,7 @@ std::vector<double> lr_after_each(tinynet::ReduceLROnPlateau<double>& reduce, Se
 
 TEST_CASE("ReduceLROnPlateau multiplies the rate by factor after patience epochs without improvement",
           "[callbacks][reduce_lr]") {
-  Sequential<double> model = small_model(1.0);
+  Sequential<double> model = callback_model(1.0);
   tinynet::ReduceLROnPlateau<double> reduce({.factor = 0.5, .patience = 2});
   const auto lrs = lr_after_each(reduce, model, {1, 1, 1, 1, 1, 1});
   CHECK(lrs == std::vector<double>{1, 1, 0.5, 0.5, 0.25, 0.25});
@@ -321,7 +321,7 @@ TEST_CASE("ReduceLROnPlateau multiplies the rate by factor after patience epochs
 }
 
 TEST_CASE("ReduceLROnPlateau waits out its cooldown and respects min_lr", "[callbacks][reduce_lr]") {
-  Sequential<double> model = small_model(1.0);
+  Sequential<double> model = callback_model(1.0);
   tinynet::ReduceLROnPlateau<double> reduce({.factor = 0.5, .patience = 2, .cooldown = 2});
   // Reduce after epoch 3 (cooldown counter 2). Epoch 4 spends a cooldown epoch without counting;
   // epoch 5 spends the last one and counts again (as Keras does), so the next reduction is after 6.
@@ -339,7 +339,7 @@ TEST_CASE("ReduceLROnPlateau waits out its cooldown and respects min_lr", "[call
 }
 
 TEST_CASE("ReduceLROnPlateau maximises accuracies in auto mode", "[callbacks][reduce_lr]") {
-  Sequential<double> model = small_model(1.0);
+  Sequential<double> model = callback_model(1.0);
   tinynet::ReduceLROnPlateau<double> reduce({.monitor = "val_accuracy", .factor = 0.5, .patience = 1});
   reduce.on_train_begin(with_validation, model);
   reduce.on_epoch_end(val_log(1, 1.0, 0.5), model);
@@ -352,8 +352,8 @@ TEST_CASE("ReduceLROnPlateau maximises accuracies in auto mode", "[callbacks][re
 TEST_CASE("ReduceLROnPlateau changes the optimizer's rate during fit", "[callbacks][reduce_lr]") {
   Matrix<double> x;
   std::vector<int> labels;
-  blobs(30, 2, x, labels);
-  Sequential<double> model = small_model(0.01);
+  callback_blobs(30, 2, x, labels);
+  Sequential<double> model = callback_model(0.01);
   // Monitoring "loss" with an impossible min_delta: no epoch improves, so every second epoch reduces.
   auto reduce = std::make_shared<tinynet::ReduceLROnPlateau<double>>(
       tinynet::ReduceLROnPlateauOptions{.monitor = "loss", .factor = 0.5, .patience = 2, .min_delta = 100});
@@ -403,8 +403,8 @@ TEST_CASE("LearningRateScheduler sets the rate at each epoch's start from the 0-
           "[callbacks][schedules]") {
   Matrix<double> x;
   std::vector<int> labels;
-  blobs(20, 3, x, labels);
-  Sequential<double> model = small_model(0.1);
+  callback_blobs(20, 3, x, labels);
+  Sequential<double> model = callback_model(0.1);
   std::vector<std::pair<int, double>> calls;
   auto scheduler = std::make_shared<tinynet::LearningRateScheduler<double>>([&](int epoch, double lr) {
     calls.emplace_back(epoch, lr);
@@ -421,7 +421,7 @@ TEST_CASE("LearningRateScheduler sets the rate at each epoch's start from the 0-
   CHECK(lrs[2] == Catch::Approx(0.05));
   CHECK(lrs[3] == Catch::Approx(0.025));
 
-  Sequential<double> stepped = small_model(0.1);
+  Sequential<double> stepped = callback_model(0.1);
   auto step = std::make_shared<tinynet::LearningRateScheduler<double>>(tinynet::step_decay(0.2, 0.1, 2));
   const auto h2 = stepped.fit(x, labels, {.epochs = 5, .batch_size = 10, .verbose = 0, .callbacks = {step}});
   const auto lrs2 = h2.metric("learning_rate");
@@ -430,7 +430,7 @@ TEST_CASE("LearningRateScheduler sets the rate at each epoch's start from the 0-
   CHECK(lrs2[2] == Catch::Approx(0.02));
   CHECK(lrs2[4] == Catch::Approx(0.002));
 
-  Sequential<double> bad = small_model(0.1);
+  Sequential<double> bad = callback_model(0.1);
   auto nan = std::make_shared<tinynet::LearningRateScheduler<double>>([](int, double) { return std::nan(""); });
   REQUIRE_THROWS_WITH(bad.fit(x, labels, {.epochs = 1, .verbose = 0, .callbacks = {nan}}),
                       tinynet_test::contains("must be finite"));
@@ -442,9 +442,9 @@ TEST_CASE("LearningRateScheduler sets the rate at each epoch's start from the 0-
 TEST_CASE("CSVLogger writes Keras's columns and every epoch's values", "[callbacks][csv_logger]") {
   Matrix<double> x;
   std::vector<int> labels;
-  blobs(30, 4, x, labels);
+  callback_blobs(30, 4, x, labels);
   const std::string path = temp_path("csv_logger_validation.csv");
-  Sequential<double> model = small_model();
+  Sequential<double> model = callback_model();
   auto logger = std::make_shared<tinynet::CSVLogger<double>>(path);
   const auto history = model.fit(
       x, labels, {.epochs = 3, .batch_size = 8, .verbose = 0, .validation_split = 0.2, .callbacks = {logger}});
@@ -470,9 +470,9 @@ TEST_CASE("CSVLogger leaves out val_ columns without validation, appends, and fa
           "[callbacks][csv_logger]") {
   Matrix<double> x;
   std::vector<int> labels;
-  blobs(20, 5, x, labels);
+  callback_blobs(20, 5, x, labels);
   const std::string path = temp_path("csv_logger_plain.csv");
-  Sequential<double> model = small_model();
+  Sequential<double> model = callback_model();
   auto logger = std::make_shared<tinynet::CSVLogger<double>>(path);
   model.fit(x, labels, {.epochs = 2, .batch_size = 10, .verbose = 0, .callbacks = {logger}});
   std::vector<std::string> lines = split(read_file(path), '\n');
@@ -506,7 +506,7 @@ TEST_CASE("CSVLogger leaves out val_ columns without validation, appends, and fa
 TEST_CASE("CSVLogger has every finished epoch on disk while training runs", "[callbacks][csv_logger]") {
   Matrix<double> x;
   std::vector<int> labels;
-  blobs(20, 6, x, labels);
+  callback_blobs(20, 6, x, labels);
   const std::string path = temp_path("csv_logger_streaming.csv");
   struct Reader : tinynet::Callback<double> {
     std::string path;
@@ -517,7 +517,7 @@ TEST_CASE("CSVLogger has every finished epoch on disk while training runs", "[ca
   };
   auto reader = std::make_shared<Reader>();
   reader->path = path;
-  Sequential<double> model = small_model();
+  Sequential<double> model = callback_model();
   auto logger = std::make_shared<tinynet::CSVLogger<double>>(path);
   model.fit(x, labels, {.epochs = 3, .batch_size = 10, .verbose = 0, .callbacks = {logger, reader}});
   CHECK(reader->lines_seen == std::vector<std::size_t>{2, 3, 4});
@@ -545,9 +545,9 @@ struct PoisonWeights : tinynet::Callback<double> {
 TEST_CASE("TerminateOnNaN stops training at the batch whose loss is not finite", "[callbacks][terminate_on_nan]") {
   Matrix<double> x;
   std::vector<int> labels;
-  blobs(40, 7, x, labels);
+  callback_blobs(40, 7, x, labels);
   std::ostringstream messages;
-  Sequential<double> model = small_model();
+  Sequential<double> model = callback_model();
   auto terminate = std::make_shared<tinynet::TerminateOnNaN<double>>(&messages);
   auto counter = std::make_shared<BatchCounter>();
   auto poison = std::make_shared<PoisonWeights>();  // batch 3's loss is NaN
@@ -569,7 +569,7 @@ TEST_CASE("TerminateOnNaN stops training at the batch whose loss is not finite",
   CHECK(messages.str().find("Invalid loss, terminating training") != std::string::npos);
 
   // Without the callback, the NaN run goes on to the end.
-  Sequential<double> other = small_model();
+  Sequential<double> other = callback_model();
   auto counter2 = std::make_shared<BatchCounter>();
   other.fit(x, labels,
             {.epochs = 2,
@@ -582,7 +582,7 @@ TEST_CASE("TerminateOnNaN stops training at the batch whose loss is not finite",
 }
 
 TEST_CASE("TerminateOnNaN reacts to infinite losses and ignores finite ones", "[callbacks][terminate_on_nan]") {
-  Sequential<double> model = small_model();
+  Sequential<double> model = callback_model();
   tinynet::TerminateOnNaN<double> terminate(nullptr);
   terminate.on_train_begin(with_validation, model);
   model.stop_training = false;

@@ -61,7 +61,7 @@ Sequential<double> fresh_model() {
   return model;
 }
 
-void blobs(Index n, Matrix<double>& x, std::vector<int>& labels) {
+void fold_blobs(Index n, Matrix<double>& x, std::vector<int>& labels) {
   x = tinynet_test::random_matrix(4, n, 8, -1, 1);
   labels.resize(static_cast<std::size_t>(n));
   for (Index i = 0; i < n; ++i) {
@@ -85,7 +85,7 @@ TEST_CASE("cross_validate trains a fresh model per fold on the other folds and t
           "[cross_validation]") {
   Matrix<double> x;
   std::vector<int> labels;
-  blobs(40, x, labels);
+  fold_blobs(40, x, labels);
   int calls = 0;
   auto make_model = [&] {
     ++calls;
@@ -147,7 +147,7 @@ TEST_CASE("cross_validate summary statistics use the population standard deviati
 TEST_CASE("cross_validate works with one-hot targets and rejects conflicting options", "[cross_validation]") {
   Matrix<double> x;
   std::vector<int> labels;
-  blobs(15, x, labels);
+  fold_blobs(15, x, labels);
   Matrix<double> targets = Matrix<double>::Zero(3, 15);
   for (int n = 0; n < 15; ++n) targets(labels[static_cast<std::size_t>(n)], n) = 1;
   auto make_onehot = [] {

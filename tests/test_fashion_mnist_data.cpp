@@ -24,7 +24,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-using Bytes = std::vector<std::uint8_t>;
+using FileBytes = std::vector<std::uint8_t>;
 
 constexpr const char* kRealDir = "/usr/share/datasets/fashion-mnist";
 
@@ -36,15 +36,15 @@ std::string fresh_dir(const std::string& name) {
   return dir.string();
 }
 
-Bytes idx_bytes(const std::vector<std::uint32_t>& dims, const Bytes& values) {
-  Bytes b{0x00, 0x00, 0x08, static_cast<std::uint8_t>(dims.size())};
+FileBytes idx_file_bytes(const std::vector<std::uint32_t>& dims, const FileBytes& values) {
+  FileBytes b{0x00, 0x00, 0x08, static_cast<std::uint8_t>(dims.size())};
   for (std::uint32_t d : dims)
     for (int shift = 24; shift >= 0; shift -= 8) b.push_back(static_cast<std::uint8_t>(d >> shift));
   b.insert(b.end(), values.begin(), values.end());
   return b;
 }
 
-void write_file(const std::string& path, const Bytes& bytes, bool gz) {
+void write_file(const std::string& path, const FileBytes& bytes, bool gz) {
   if (gz) {
     gzFile f = gzopen(path.c_str(), "wb");
     REQUIRE(f != nullptr);
@@ -66,16 +66,17 @@ int fake_label(int n, int salt) { return (n + salt) % 10; }
 // Writes one split's image and label files: `images` images of side×side, `labels` labels.
 void write_split(const std::string& dir, const std::string& prefix, int images, int labels, int salt, bool gz,
                  std::uint32_t side = 28) {
-  Bytes pixels;
+  FileBytes pixels;
   for (int n = 0; n < images; ++n)
     for (int r = 0; r < static_cast<int>(side); ++r)
       for (int c = 0; c < static_cast<int>(side); ++c) pixels.push_back(fake_pixel(n, r, c, salt));
-  Bytes ys;
+  FileBytes ys;
   for (int n = 0; n < labels; ++n) ys.push_back(static_cast<std::uint8_t>(fake_label(n, salt)));
   const std::string ext = gz ? ".gz" : "";
   write_file(dir + "/" + prefix + "-images-idx3-ubyte" + ext,
-             idx_bytes({static_cast<std::uint32_t>(images), side, side}, pixels), gz);
-  write_file(dir + "/" + prefix + "-labels-idx1-ubyte" + ext, idx_bytes({static_cast<std::uint32_t>(labels)}, ys), gz);
+             idx_file_bytes({static_cast<std::uint32_t>(images), side, side}, pixels), gz);
+  write_file(dir + "/" + prefix + "-labels-idx1-ubyte" + ext, idx_file_bytes({static_cast<std::uint32_t>(labels)}, ys),
+             gz);
 }
 
 // A complete fake data set: 12 training images (gzipped files), 5 test images (plain files).
@@ -215,7 +216,7 @@ TEST_CASE("load_fashion_mnist rejects images that are not 28x28", "[fashion_mnis
 
 TEST_CASE("load_fashion_mnist passes on the IDX reader's errors", "[fashion_mnist][errors]") {
   const std::string dir = fake_dataset("bad_label");
-  write_file(dir + "/t10k-labels-idx1-ubyte", idx_bytes({5}, {0, 1, 2, 10, 4}), false);
+  write_file(dir + "/t10k-labels-idx1-ubyte", idx_file_bytes({5}, {0, 1, 2, 10, 4}), false);
   REQUIRE_THROWS_AS(tinynet::datasets::load_fashion_mnist(dir), tinynet::data::IdxError);
   REQUIRE_THROWS_WITH(tinynet::datasets::load_fashion_mnist(dir),
                       tinynet_test::contains("t10k-labels-idx1-ubyte': label out of range at index 3"));
@@ -384,7 +385,7 @@ TEST_CASE("download-fashion-mnist.sh accepts the real files and rejects a corrup
   for (const char* name : {"train-images-idx3-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"})
     fs::create_symlink(fs::path(kRealDir) / name, fs::path(dir) / name);
   std::ifstream in(std::string(kRealDir) + "/train-labels-idx1-ubyte.gz", std::ios::binary);
-  Bytes labels((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  FileBytes labels((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   REQUIRE(labels.size() > 1000);
   labels[labels.size() / 2] ^= 0x01;
   write_file(dir + "/train-labels-idx1-ubyte.gz", labels, false);
@@ -401,7 +402,7 @@ TEST_CASE("download-fashion-mnist.sh accepts the real files and rejects a corrup
   // archive's own MD5 matches the published one.
   labels[labels.size() / 2] ^= 0x01;                                           // undo the flip
   REQUIRE(labels[3] == 0x00);                                                  // no FNAME in Debian's copy
-  Bytes published{0x1f, 0x8b, 0x08, 0x08, 0xde, 0xe9, 0xa7, 0x59};             // mtime 1504176606, little-endian
+  FileBytes published{0x1f, 0x8b, 0x08, 0x08, 0xde, 0xe9, 0xa7, 0x59};         // mtime 1504176606, little-endian
   published.insert(published.end(), labels.begin() + 8, labels.begin() + 10);  // XFL, OS
   const std::string name = "train-labels-idx1-ubyte";
   published.insert(published.end(), name.begin(), name.end());

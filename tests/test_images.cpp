@@ -27,7 +27,7 @@ std::vector<int> some_labels(Index n) {
   return labels;
 }
 
-tinynet::Sequential<float> small_model() {
+tinynet::Sequential<float> images_model() {
   tinynet::Sequential<float> model({12}, 7);
   model.add<tinynet::Dense>(8).add<tinynet::ReLU>().add<tinynet::Dense>(3).add<tinynet::Softmax>();
   model.compile(tinynet::Adam{}, tinynet::SparseCategoricalCrossentropy{});
@@ -81,7 +81,7 @@ TEST_CASE("A model trained on Images is the model trained on their values", "[im
 
   for (double split : {0.0, 0.2}) {
     INFO("validation_split " << split);
-    tinynet::Sequential<float> on_bytes = small_model(), on_values = small_model();
+    tinynet::Sequential<float> on_bytes = images_model(), on_values = images_model();
     const tinynet::FitOptions<float> options{.epochs = 3, .batch_size = 8, .verbose = 0, .validation_split = split};
     const tinynet::History a = on_bytes.fit(images, labels, options);
     const tinynet::History b = on_values.fit(values, labels, options);
@@ -99,22 +99,22 @@ TEST_CASE("A model trained on Images is the model trained on their values", "[im
   }
 
   // validation_data given as Images, and k-fold cross-validation on Images.
-  tinynet::Sequential<float> on_bytes = small_model(), on_values = small_model();
+  tinynet::Sequential<float> on_bytes = images_model(), on_values = images_model();
   const auto a = on_bytes.fit(
       images, labels, {.epochs = 2, .verbose = 0, .validation_data = {.x = &test_images, .labels = &test_labels}});
   const auto b = on_values.fit(
       values, labels, {.epochs = 2, .verbose = 0, .validation_data = {.x = &test_values, .labels = &test_labels}});
   CHECK(a.epochs.back().val_loss == b.epochs.back().val_loss);
   const auto folds_on_bytes =
-      tinynet::cross_validate(small_model, images, labels, {.folds = 3}, {.epochs = 1, .verbose = 0});
+      tinynet::cross_validate(images_model, images, labels, {.folds = 3}, {.epochs = 1, .verbose = 0});
   const auto folds_on_values =
-      tinynet::cross_validate(small_model, values, labels, {.folds = 3}, {.epochs = 1, .verbose = 0});
+      tinynet::cross_validate(images_model, values, labels, {.folds = 3}, {.epochs = 1, .verbose = 0});
   CHECK(folds_on_bytes.mean_loss == folds_on_values.mean_loss);
   CHECK(folds_on_bytes.mean_accuracy == folds_on_values.mean_accuracy);
 }
 
 TEST_CASE("A model's input size is checked against Images too", "[images][errors]") {
-  tinynet::Sequential<float> model = small_model();
+  tinynet::Sequential<float> model = images_model();
   REQUIRE_THROWS_WITH(model.fit(some_images(13, 4), some_labels(4), {.verbose = 0}),
                       tinynet_test::contains("input has 13 features per sample but layer 1 (Dense) expects 12"));
   REQUIRE_THROWS_WITH(model.predict(some_images(11, 2)), tinynet_test::contains("input has 11 features"));

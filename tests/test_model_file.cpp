@@ -25,7 +25,7 @@ using tinynet::Sequential;
 
 namespace {
 
-fs::path scratch_dir(const std::string& name) { return tinynet_test::scratch_dir("model_file", name); }
+fs::path model_dir(const std::string& name) { return tinynet_test::scratch_dir("model_file", name); }
 using tinynet_test::read_bytes;
 using tinynet_test::write_bytes;
 
@@ -64,7 +64,7 @@ Matrix<T> images(tinynet::Index n, std::uint64_t seed) {
   return tinynet_test::random_matrix(8 * 8 * 2, n, seed).cast<T>();
 }
 
-std::vector<int> labels(tinynet::Index n) {
+std::vector<int> model_file_labels(tinynet::Index n) {
   std::vector<int> y;
   for (tinynet::Index i = 0; i < n; ++i) y.push_back(static_cast<int>((i * 5 + 1) % 3));
   return y;
@@ -104,7 +104,7 @@ template <typename T>
 Sequential<T> trained_model(const fs::path& path, bool include_optimizer = false) {
   Sequential<T> model = every_layer_model<T>();
   model.compile(tinynet::Adam{.learning_rate = 0.01}, tinynet::SparseCategoricalCrossentropy{});
-  model.fit(images<T>(32, 1), labels(32), quiet<T>(2));
+  model.fit(images<T>(32, 1), model_file_labels(32), quiet<T>(2));
   tinynet::io::save_model(model, path.string(), {.include_optimizer = include_optimizer});
   return model;
 }
@@ -129,7 +129,7 @@ void edit_architecture(std::map<std::string, std::string>& metadata, Edit edit) 
 
 TEMPLATE_TEST_CASE("model file: a saved model predicts bit-identically after loading", "[model_file]", float, double) {
   using T = TestType;
-  const fs::path dir = scratch_dir(std::string("round_trip_") + (sizeof(T) == 4 ? "float" : "double"));
+  const fs::path dir = model_dir(std::string("round_trip_") + (sizeof(T) == 4 ? "float" : "double"));
   const fs::path path = dir / "model.safetensors";
   Sequential<T> model = trained_model<T>(path);
 
@@ -156,10 +156,10 @@ TEMPLATE_TEST_CASE("model file: a saved model predicts bit-identically after loa
   CHECK(loaded.optimizer().slots().empty());
 
   // The loaded model trains (and its evaluate agrees with the original's).
-  const auto e1 = model.evaluate(x, labels(20)), e2 = loaded.evaluate(x, labels(20));
+  const auto e1 = model.evaluate(x, model_file_labels(20)), e2 = loaded.evaluate(x, model_file_labels(20));
   CHECK(e1.loss == e2.loss);
   CHECK(e1.accuracy == e2.accuracy);
-  loaded.fit(images<T>(16, 3), labels(16), quiet<T>(1));
+  loaded.fit(images<T>(16, 3), model_file_labels(16), quiet<T>(1));
 
   const io::SafetensorsFile file = io::read_safetensors(path.string());
   CHECK(file.metadata.at("format") == "tinynet");
@@ -171,7 +171,7 @@ TEMPLATE_TEST_CASE("model file: a saved model predicts bit-identically after loa
 
 TEST_CASE("model file: label smoothing is kept with the loss, and older files without it load with none",
           "[model_file]") {
-  const fs::path dir = scratch_dir("label_smoothing");
+  const fs::path dir = model_dir("label_smoothing");
   const fs::path path = dir / "smoothed.safetensors", old = dir / "old.safetensors";
   Sequential<double> model = every_layer_model<double>(false);
   model.compile(tinynet::Adam{.learning_rate = 0.01}, tinynet::SparseCategoricalCrossentropy{.label_smoothing = 0.2});
@@ -179,7 +179,8 @@ TEST_CASE("model file: label smoothing is kept with the loss, and older files wi
   Sequential<double> loaded = tinynet::io::load_model<double>(path.string());
   CHECK(loaded.loss().label_smoothing == 0.2);
   const Matrix<double> x = images<double>(12, 5);
-  CHECK(loaded.evaluate(x, labels(12)).loss == model.evaluate(x, labels(12)).loss);  // the same smoothed loss
+  CHECK(loaded.evaluate(x, model_file_labels(12)).loss ==
+        model.evaluate(x, model_file_labels(12)).loss);  // the same smoothed loss
 
   rewrite(path, old, [](auto&, std::map<std::string, std::string>& metadata) {
     nlohmann::json compile = nlohmann::json::parse(metadata.at("compile"));
@@ -190,7 +191,7 @@ TEST_CASE("model file: label smoothing is kept with the loss, and older files wi
 }
 
 TEST_CASE("model file: BatchNormalization's moving statistics survive", "[model_file]") {
-  const fs::path path = scratch_dir("batch_norm") / "model.safetensors";
+  const fs::path path = model_dir("batch_norm") / "model.safetensors";
   Sequential<float> model = trained_model<float>(path);
   auto& bn = dynamic_cast<tinynet::BatchNormalization<float>&>(model.layer(1));
   // Training moved them away from their initial 0 and 1, so the check below means something.
@@ -207,7 +208,7 @@ TEST_CASE("model file: BatchNormalization's moving statistics survive", "[model_
 }
 
 TEST_CASE("model file: tensors have the documented names, dtypes and PyTorch shapes", "[model_file]") {
-  const fs::path path = scratch_dir("layout") / "model.safetensors";
+  const fs::path path = model_dir("layout") / "model.safetensors";
   Sequential<double> model = trained_model<double>(path);
   const io::SafetensorsFile file = io::read_safetensors(path.string());
 
@@ -258,7 +259,7 @@ TEST_CASE("model file: tensors have the documented names, dtypes and PyTorch sha
 }
 
 TEST_CASE("model file: float files load into double models and double files into float models", "[model_file]") {
-  const fs::path dir = scratch_dir("convert");
+  const fs::path dir = model_dir("convert");
   Sequential<float> f = trained_model<float>(dir / "float.safetensors");
   Sequential<double> d = trained_model<double>(dir / "double.safetensors");
 
@@ -290,8 +291,8 @@ TEMPLATE_TEST_CASE("model file: resuming from a checkpoint continues exactly as 
     return model;
   };
   const Matrix<float> x = images<float>(36, 2);
-  const std::vector<int> y = labels(36);
-  const fs::path path = scratch_dir("resume_" + compiled().optimizer().type()) / "ckpt.safetensors";
+  const std::vector<int> y = model_file_labels(36);
+  const fs::path path = model_dir("resume_" + compiled().optimizer().type()) / "ckpt.safetensors";
 
   // A: 4 epochs in one fit, without stopping (fit draws epoch e's order from Random(seed, e)).
   Sequential<float> a = compiled();
@@ -325,7 +326,7 @@ TEMPLATE_TEST_CASE("model file: resuming from a checkpoint continues exactly as 
 }
 
 TEST_CASE("model file: what a file holds before compile and before the first step", "[model_file]") {
-  const fs::path dir = scratch_dir("uncompiled");
+  const fs::path dir = model_dir("uncompiled");
   Sequential<double> model = every_layer_model<double>();
   tinynet::io::save_model(model, (dir / "raw.safetensors").string(),
                           {.include_optimizer = true});  // nothing to include
@@ -363,7 +364,7 @@ TEST_CASE("model file: what a file holds before compile and before the first ste
 }
 
 TEST_CASE("model file: damaged and foreign files are rejected with a message naming the problem", "[model_file]") {
-  const fs::path dir = scratch_dir("damaged");
+  const fs::path dir = model_dir("damaged");
   const fs::path good = dir / "good.safetensors";
   trained_model<float>(good, true);
   REQUIRE_NOTHROW(tinynet::io::load_model<float>(good.string()));
@@ -542,7 +543,7 @@ TEST_CASE("model file: damaged and foreign files are rejected with a message nam
 }
 
 TEST_CASE("ModelCheckpoint: saves every epoch, or only on improvement with save_best_only", "[model_file][callbacks]") {
-  const fs::path dir = scratch_dir("checkpoint");
+  const fs::path dir = model_dir("checkpoint");
   Sequential<float> model = every_layer_model<float>();
   model.compile(tinynet::Adam{}, tinynet::SparseCategoricalCrossentropy{});
   auto log = [](int epoch, double val_loss, double val_accuracy) {
@@ -602,20 +603,20 @@ TEST_CASE("ModelCheckpoint: saves every epoch, or only on improvement with save_
         tinynet::ModelCheckpointOptions{.path = (dir / "v.safetensors").string(), .save_best_only = true});
     auto options = quiet<float>(1);
     options.callbacks = {needs_validation};
-    REQUIRE_THROWS_WITH(model.fit(images<float>(8, 1), labels(8), options),
+    REQUIRE_THROWS_WITH(model.fit(images<float>(8, 1), model_file_labels(8), options),
                         tinynet_test::contains("no validation data"));
   }
   CHECK(temporaries(dir).empty());
 }
 
 TEST_CASE("ModelCheckpoint: a checkpoint written during fit resumes training", "[model_file][callbacks]") {
-  const fs::path dir = scratch_dir("checkpoint_fit");
+  const fs::path dir = model_dir("checkpoint_fit");
   Sequential<float> model = every_layer_model<float>(false);
   model.compile(tinynet::Adam{.learning_rate = 0.01}, tinynet::SparseCategoricalCrossentropy{});
   auto checkpoint = std::make_shared<tinynet::ModelCheckpoint<float>>(tinynet::ModelCheckpointOptions{
       .path = (dir / "ckpt.safetensors").string(), .monitor = "loss", .include_optimizer = true});
   const Matrix<float> x = images<float>(24, 4);
-  const std::vector<int> y = labels(24);
+  const std::vector<int> y = model_file_labels(24);
   auto options = quiet<float>(3);
   options.callbacks = {checkpoint};
   model.fit(x, y, options);
@@ -634,7 +635,7 @@ TEST_CASE("ModelCheckpoint: a checkpoint written during fit resumes training", "
 }
 
 TEST_CASE("model file: a failed save leaves no file and no temporary behind", "[model_file]") {
-  const fs::path dir = scratch_dir("failed_save");
+  const fs::path dir = model_dir("failed_save");
   Sequential<float> model = every_layer_model<float>();
   const std::string target = (dir / "missing_dir" / "model.safetensors").string();
   REQUIRE_THROWS_WITH(tinynet::io::save_model(model, target), tinynet_test::contains("cannot write safetensors file"));

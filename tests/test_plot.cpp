@@ -1,6 +1,7 @@
 // Pictures: the canvas's drawing and PNG writing, line charts, the confusion-matrix heatmap and
 // the image grid, checked pixel by pixel and by decoding the PNG files with stb_image.
 #include "catch.hpp"
+#include "test_files.hpp"
 
 // A user's own stb, in the same translation unit as tinynet's private copy: stb_easy_font before
 // tinynet, stb_image_write (with its implementation) after it. Neither may clash.
@@ -32,13 +33,7 @@ namespace colors = tinynet::plot::colors;
 
 namespace {
 
-// A fresh, empty directory for one test.
-fs::path scratch_dir(const std::string& name) {
-  const fs::path dir = fs::path(TINYNET_TEST_TMPDIR) / "plot" / name;
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
+fs::path plot_dir(const std::string& name) { return tinynet_test::scratch_dir("plot", name); }
 
 struct Decoded {
   int width = 0, height = 0, channels = 0;
@@ -186,7 +181,7 @@ TEST_CASE("Canvas text stays in the box its metrics give", "[plot]") {
 }
 
 TEST_CASE("save_png writes a PNG through a temporary file", "[plot]") {
-  const fs::path dir = scratch_dir("save_png");
+  const fs::path dir = plot_dir("save_png");
   Canvas c(31, 17, Color{1, 2, 3});
   c.fill_rect({0, 0, 10, 5}, Color{200, 100, 50});
   const fs::path path = dir / "canvas.png";
@@ -221,7 +216,7 @@ TEST_CASE("save_png writes a PNG through a temporary file", "[plot]") {
 }
 
 TEST_CASE("a user's own stb_image_write lives beside tinynet's copy", "[plot]") {
-  const fs::path dir = scratch_dir("user_stb");
+  const fs::path dir = plot_dir("user_stb");
   const unsigned char red[3] = {255, 0, 0};
   REQUIRE(stbi_write_png((dir / "user.png").string().c_str(), 1, 1, 3, red, 3) != 0);
   CHECK(decode_png(dir / "user.png").at(0, 0) == Color{255, 0, 0});
@@ -283,7 +278,7 @@ TEST_CASE("a line chart puts known data on known pixels", "[plot]") {
   CHECK(c.pixel(L.plot.x - 1, L.plot.y + L.plot.height / 2) == colors::axis);
 
   SECTION("the PNG decodes to the size asked for") {
-    const fs::path dir = scratch_dir("line_chart");
+    const fs::path dir = plot_dir("line_chart");
     chart.save_png((dir / "chart.png").string(), 640, 400);
     const Decoded d = decode_png(dir / "chart.png");
     CHECK(d.width == 640);
@@ -330,7 +325,7 @@ TEST_CASE("line chart input errors", "[plot]") {
 
 TEST_CASE("training_curves and compare_runs write PNGs", "[plot]") {
   using namespace tinynet::plot;
-  const fs::path dir = scratch_dir("training");
+  const fs::path dir = plot_dir("training");
   const tinynet::History h = made_up_history(8, true);
 
   training_curves(h, (dir / "curves.png").string(), "Training");
@@ -407,7 +402,7 @@ TEST_CASE("confusion-matrix heatmap: darker cells for larger counts", "[plot]") 
   CHECK(has_ink(L.cell_rect(0, 0), colors::white));
   CHECK(has_ink(L.cell_rect(0, 2), colors::text));
 
-  const fs::path dir = scratch_dir("confusion");
+  const fs::path dir = plot_dir("confusion");
   confusion_heatmap(counts, names, (dir / "cm.png").string());
   const Decoded d = decode_png(dir / "cm.png");
   CHECK(d.width == L.width);
@@ -474,7 +469,7 @@ TEST_CASE("image grid: rows × columns of enlarged images, marked right or wrong
   const Rect r1 = L.images[1];
   CHECK(c.pixel(r1.x - 1, r1.y + 40) == colors::red);
 
-  const fs::path dir = scratch_dir("image_grid");
+  const fs::path dir = plot_dir("image_grid");
   image_grid(images, h, w, predicted, truth, names, (dir / "grid.png").string(), options);
   const Decoded d = decode_png(dir / "grid.png");
   CHECK(d.width == L.width);

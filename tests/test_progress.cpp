@@ -26,14 +26,14 @@ using tinynet::Terminal;
 
 namespace {
 
-Sequential<double> small_model() {
+Sequential<double> progress_model() {
   Sequential<double> model({4}, 5);
   model.add<tinynet::Dense>(6).add<tinynet::ReLU>().add<tinynet::Dense>(3).add<tinynet::Softmax>();
   model.compile(tinynet::SGD{.learning_rate = 0.1}, tinynet::SparseCategoricalCrossentropy{});
   return model;
 }
 
-std::vector<int> labels_for(tinynet::Index n) {
+std::vector<int> progress_labels(tinynet::Index n) {
   std::vector<int> y;
   for (tinynet::Index i = 0; i < n; ++i) y.push_back(static_cast<int>((i * 7 + 3) % 3));
   return y;
@@ -117,10 +117,10 @@ TEST_CASE("Progress: a string stream is not a terminal unless forced", "[progres
 
 TEST_CASE("Progress: outside a terminal fit() prints exactly one line per epoch, with the History's values",
           "[progress][fit]") {
-  Sequential<double> model = small_model();
+  Sequential<double> model = progress_model();
   const Matrix<double> x = tinynet_test::random_matrix(4, 40, 3);
   std::ostringstream out;
-  const auto history = model.fit(x, labels_for(40), {.epochs = 3, .batch_size = 10, .out = &out});
+  const auto history = model.fit(x, progress_labels(40), {.epochs = 3, .batch_size = 10, .out = &out});
 
   const std::string text = out.str();
   CHECK(text.find('\r') == std::string::npos);
@@ -138,11 +138,11 @@ TEST_CASE("Progress: outside a terminal fit() prints exactly one line per epoch,
 }
 
 TEST_CASE("Progress: with validation data the line carries val_accuracy and val_loss", "[progress][fit]") {
-  Sequential<double> model = small_model();
+  Sequential<double> model = progress_model();
   const Matrix<double> x = tinynet_test::random_matrix(4, 50, 8);
   std::ostringstream out;
-  const auto history =
-      model.fit(x, labels_for(50), {.epochs = 2, .batch_size = 16, .verbose = 2, .validation_split = 0.2, .out = &out});
+  const auto history = model.fit(x, progress_labels(50),
+                                 {.epochs = 2, .batch_size = 16, .verbose = 2, .validation_split = 0.2, .out = &out});
   const auto lines = split_lines(out.str());
   REQUIRE(lines.size() == 2);
   for (std::size_t i = 0; i < 2; ++i) {
@@ -156,12 +156,12 @@ TEST_CASE("Progress: with validation data the line carries val_accuracy and val_
 }
 
 TEST_CASE("Progress: verbose 0 prints nothing, from fit() or from the callback itself", "[progress][fit]") {
-  Sequential<double> model = small_model();
+  Sequential<double> model = progress_model();
   const Matrix<double> x = tinynet_test::random_matrix(4, 20, 2);
   std::ostringstream out;
   auto silent =
       std::make_shared<ProgressBar<double>>(0, out, ProgressOptions{.terminal = Terminal::yes, .interval = 0});
-  model.fit(x, labels_for(20),
+  model.fit(x, progress_labels(20),
             {.epochs = 2, .batch_size = 5, .verbose = 0, .validation_split = 0.2, .callbacks = {silent}, .out = &out});
   CHECK(out.str().empty());
 }
@@ -170,7 +170,7 @@ TEST_CASE("Progress: on a terminal the bar is redrawn in place (carriage returns
   // Driven by hand: 4 steps of 0.2 s each, no throttle.
   std::ostringstream out;
   ProgressBar<double> bar(1, out, {.terminal = Terminal::yes, .interval = 0});
-  Sequential<double> model = small_model();
+  Sequential<double> model = progress_model();
   bar.on_train_begin({.epochs = 2, .initial_epoch = 0, .samples = 40, .steps_per_epoch = 4, .has_validation = true},
                      model);
   bar.on_epoch_begin(1, model);
@@ -207,7 +207,7 @@ TEST_CASE("Progress: the bar is redrawn at most once per interval", "[progress]"
   // 100 steps of 1/32 s, interval 1/8 s (exact in binary): draws at steps 1, 5, 9, ..., 97.
   std::ostringstream out;
   ProgressBar<double> bar(1, out, {.terminal = Terminal::yes, .interval = 0.125});
-  Sequential<double> model = small_model();
+  Sequential<double> model = progress_model();
   bar.on_train_begin({.epochs = 1, .steps_per_epoch = 100}, model);
   bar.on_epoch_begin(1, model);
   for (int step = 1; step <= 100; ++step)
@@ -236,12 +236,13 @@ TEST_CASE("Progress: the bar is redrawn at most once per interval", "[progress]"
 }
 
 TEST_CASE("Progress: forced-terminal fit() redraws in place and ends every epoch on N/N", "[progress][fit]") {
-  Sequential<double> model = small_model();
+  Sequential<double> model = progress_model();
   const Matrix<double> x = tinynet_test::random_matrix(4, 60, 6);
   std::ostringstream out;
   auto bar = std::make_shared<ProgressBar<double>>(1, out, ProgressOptions{.terminal = Terminal::yes, .interval = 0});
-  const auto history = model.fit(
-      x, labels_for(60), {.epochs = 3, .batch_size = 10, .verbose = 0, .validation_split = 0.5, .callbacks = {bar}});
+  const auto history =
+      model.fit(x, progress_labels(60),
+                {.epochs = 3, .batch_size = 10, .verbose = 0, .validation_split = 0.5, .callbacks = {bar}});
   const std::string text = out.str();
   // Per epoch: the header line, then 3 redraws and the final line, all on one line.
   CHECK(std::count(text.begin(), text.end(), '\r') == 3 * 4);
@@ -267,7 +268,7 @@ TEST_CASE("Progress: forced-terminal fit() redraws in place and ends every epoch
 TEST_CASE("Progress: the ASCII bar uses no Unicode", "[progress]") {
   std::ostringstream out;
   ProgressBar<double> bar(1, out, {.terminal = Terminal::yes, .ascii = true, .width = 10, .interval = 0});
-  Sequential<double> model = small_model();
+  Sequential<double> model = progress_model();
   bar.on_train_begin({.epochs = 1, .steps_per_epoch = 2}, model);
   bar.on_epoch_begin(1, model);
   bar.on_batch_end({.epoch = 1, .step = 1, .steps_per_epoch = 2, .loss = 1, .accuracy = 0.5, .seconds = 1}, model);

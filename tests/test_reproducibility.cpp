@@ -19,14 +19,14 @@ using tinynet::Sequential;
 
 namespace {
 
-Matrix<float> images(tinynet::Index n) {
+Matrix<float> sample_images(tinynet::Index n) {
   tinynet::Random random(17);
   Matrix<float> x(64, n);
   for (tinynet::Index i = 0; i < x.size(); ++i) x.data()[i] = static_cast<float>(random.uniform());
   return x;
 }
 
-std::vector<int> labels(tinynet::Index n) {
+std::vector<int> sample_labels(tinynet::Index n) {
   std::vector<int> y(static_cast<std::size_t>(n));
   for (std::size_t i = 0; i < y.size(); ++i) y[i] = static_cast<int>((i * 7) % 3);
   return y;
@@ -47,7 +47,7 @@ std::string trained_file(bool cnn, int threads, const std::filesystem::path& pat
   model.compile(tinynet::Adam{.learning_rate = 0.01}, tinynet::SparseCategoricalCrossentropy{});
   tinynet::FitOptions<float> fit{.epochs = 3, .batch_size = 16, .seed = 11, .verbose = 0};
   if (cnn) fit.augment = tinynet::data::RandomShiftAndFlip{.image_shape = {8, 8, 1}, .max_shift = 1};
-  model.fit(images(96), labels(96), fit);
+  model.fit(sample_images(96), sample_labels(96), fit);
   tinynet::io::save_model(model, path.string(), {.include_optimizer = true});
   tinynet::set_num_threads(before);
   return tinynet_test::read_bytes(path);

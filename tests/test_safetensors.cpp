@@ -25,7 +25,7 @@ using namespace tinynet::io;
 
 namespace {
 
-fs::path scratch_dir(const std::string& name) { return tinynet_test::scratch_dir("safetensors", name); }
+fs::path safetensors_dir(const std::string& name) { return tinynet_test::scratch_dir("safetensors", name); }
 using tinynet_test::read_bytes;
 using tinynet_test::write_bytes;
 
@@ -66,7 +66,7 @@ void require_same(const TensorRecord& a, const TensorRecord& b) {
 }  // namespace
 
 TEST_CASE("safetensors: tensors round-trip bit for bit", "[safetensors]") {
-  const fs::path path = scratch_dir("round_trip") / "model.safetensors";
+  const fs::path path = safetensors_dir("round_trip") / "model.safetensors";
 
   Matrix<float> wf = sample_float(3, 4);
   wf(0, 0) = -0.0f;
@@ -114,7 +114,7 @@ TEST_CASE("safetensors: tensors round-trip bit for bit", "[safetensors]") {
 }
 
 TEST_CASE("safetensors: a file with no tensors round-trips", "[safetensors]") {
-  const fs::path path = scratch_dir("no_tensors") / "empty.safetensors";
+  const fs::path path = safetensors_dir("no_tensors") / "empty.safetensors";
   write_safetensors(path.string(), {});
   const std::string bytes = read_bytes(path);
   REQUIRE(bytes.size() == 16);  // "{}" padded to 8
@@ -124,7 +124,7 @@ TEST_CASE("safetensors: a file with no tensors round-trips", "[safetensors]") {
 }
 
 TEST_CASE("safetensors: metadata round-trips as strings", "[safetensors]") {
-  const fs::path path = scratch_dir("metadata") / "m.safetensors";
+  const fs::path path = safetensors_dir("metadata") / "m.safetensors";
   const std::map<std::string, std::string> metadata = {
       {"format", "tinynet"},
       {"config", R"({"layers": [{"class": "Dense", "units": 10}]})"},  // JSON inside a string
@@ -137,7 +137,7 @@ TEST_CASE("safetensors: metadata round-trips as strings", "[safetensors]") {
 }
 
 TEST_CASE("safetensors: the header is padded with spaces to a multiple of 8", "[safetensors]") {
-  const fs::path dir = scratch_dir("padding");
+  const fs::path dir = safetensors_dir("padding");
   for (std::size_t length = 1; length <= 12; ++length) {
     const fs::path path = dir / "p.safetensors";
     write_safetensors(path.string(), {from_vector(std::string(length, 'x'), Vector<double>::Zero(2).eval())});
@@ -154,7 +154,7 @@ TEST_CASE("safetensors: the header is padded with spaces to a multiple of 8", "[
 }
 
 TEST_CASE("safetensors: a matrix is stored row-major with shape (rows, cols)", "[safetensors]") {
-  const fs::path path = scratch_dir("row_major") / "m.safetensors";
+  const fs::path path = safetensors_dir("row_major") / "m.safetensors";
   Matrix<float> m(2, 3);
   m << 1, 2, 3, 4, 5, 6;
   write_safetensors(path.string(), {from_matrix("m", m)});
@@ -174,7 +174,7 @@ TEST_CASE("safetensors: a matrix is stored row-major with shape (rows, cols)", "
 }
 
 TEST_CASE("safetensors: tensors are ordered so that each is aligned to its element size", "[safetensors]") {
-  const fs::path path = scratch_dir("alignment") / "a.safetensors";
+  const fs::path path = safetensors_dir("alignment") / "a.safetensors";
   TensorRecord bytes3{"u8", "U8", {3}, std::vector<std::byte>(3)};
   write_safetensors(path.string(), {bytes3, from_vector("f", Vector<float>::Ones(3).eval()),
                                     from_vector("d", Vector<double>::Ones(2).eval())});
@@ -208,7 +208,7 @@ TEST_CASE("safetensors: to_matrix converts F32 and F64 and refuses anything else
 }
 
 TEST_CASE("safetensors: a truncated file is rejected wherever it is cut", "[safetensors]") {
-  const fs::path dir = scratch_dir("truncated");
+  const fs::path dir = safetensors_dir("truncated");
   const fs::path good = dir / "good.safetensors";
   write_safetensors(good.string(),
                     {from_matrix("W", sample_float(3, 2)), from_vector("b", Vector<float>::Ones(3).eval())},
@@ -233,7 +233,7 @@ TEST_CASE("safetensors: a truncated file is rejected wherever it is cut", "[safe
 }
 
 TEST_CASE("safetensors: a damaged header is rejected", "[safetensors]") {
-  const fs::path dir = scratch_dir("damaged");
+  const fs::path dir = safetensors_dir("damaged");
   const fs::path good = dir / "good.safetensors";
   write_safetensors(good.string(), {from_matrix("W", sample_float(2, 2))}, {{"k", "v"}});
   const std::string bytes = read_bytes(good);
@@ -265,7 +265,7 @@ TEST_CASE("safetensors: a damaged header is rejected", "[safetensors]") {
 }
 
 TEST_CASE("safetensors: every broken rule of a hand-made header is named", "[safetensors]") {
-  const fs::path path = scratch_dir("crafted") / "bad.safetensors";
+  const fs::path path = safetensors_dir("crafted") / "bad.safetensors";
   auto rejects = [&](const std::string& header, std::size_t data_bytes, const std::string& keyword) {
     CAPTURE(header, keyword);
     write_bytes(path, crafted(header, data_bytes));
@@ -323,7 +323,7 @@ TEST_CASE("safetensors: every broken rule of a hand-made header is named", "[saf
 }
 
 TEST_CASE("safetensors: the writer refuses invalid records and writes nothing", "[safetensors]") {
-  const fs::path dir = scratch_dir("invalid_records");
+  const fs::path dir = safetensors_dir("invalid_records");
   const std::string path = (dir / "x.safetensors").string();
   const TensorRecord ok = from_vector("a", Vector<float>::Ones(2).eval());
   TensorRecord renamed = ok;
@@ -340,7 +340,7 @@ TEST_CASE("safetensors: the writer refuses invalid records and writes nothing", 
 }
 
 TEST_CASE("safetensors: writing is atomic", "[safetensors]") {
-  const fs::path dir = scratch_dir("atomic");
+  const fs::path dir = safetensors_dir("atomic");
   auto leftovers = [&] {
     int n = 0;
     for (const auto& e : fs::directory_iterator(dir))
