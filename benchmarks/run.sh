@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# tinynet's benchmark suite, in one command: builds the harness (bench) and the FMA-peak probe
-# (fma_peak) in build-bench/, then runs benchmarks/run.py, which measures tinynet and, when
+# tinynet's benchmark suite, in one command: installs what the build needs (scripts/install-deps.sh),
+# builds the harness (bench) and the FMA-peak probe (fma_peak) in build-bench/, then runs benchmarks/run.py, which measures tinynet and, when
 # Debian's python3-torch is installed, the PyTorch references side by side, and writes
 # benchmarks/results.json and benchmarks/RESULTS.md.
 #
@@ -23,6 +23,7 @@ for arg in "$@"; do
   if [ "$arg" = "--help" ] || [ "$arg" = "-h" ]; then exec "$python" "$root/benchmarks/run.py" --help; fi
 done
 
+"$root/scripts/install-deps.sh"  # the build's Debian packages, only what is missing (python3-torch stays optional)
 configure=(cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DTINYNET_BUILD_TESTS=OFF)
 compile=(cmake --build "$build" -j "$jobs" --target bench fma_peak)
 echo "run.sh: ${configure[*]}" >&2
