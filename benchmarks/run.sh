@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # tinynet's benchmark suite, in one command: installs what the build needs (scripts/install-deps.sh),
-# builds the harness (bench) and the FMA-peak probe (fma_peak) in build-bench/, then runs benchmarks/run.py, which measures tinynet and, when
-# Debian's python3-torch is installed, the PyTorch references side by side, and writes
-# benchmarks/results.json and benchmarks/RESULTS.md.
+# builds the harness (bench) and the FMA-peak probe (fma_peak) in build-bench/, then runs
+# benchmarks/run.py, which measures tinynet and, when Debian's python3-torch is installed, the
+# PyTorch references side by side, and writes benchmarks/results.json and benchmarks/RESULTS.md.
 #
 #   benchmarks/run.sh                    the whole suite (3 repetitions; about half an hour on 2 cores)
 #   benchmarks/run.sh --quick            a smoke test: tiny subsets, 1 repetition, well under a minute
