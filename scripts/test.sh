@@ -17,15 +17,16 @@ jobs=$(nproc)
 [ "${TINYNET_TEST_QUICK:-0}" = 1 ] && exit 0
 
 # The sanitizer build compiles the tests of everything that reads untrusted bytes (IDX, gzip,
-# safetensors, model files, the registry, the dataset loader), of bad numbers, of the two
-# kernels with hand-written index arithmetic (Conv2D, MaxPooling2D) and of the thread pool:
-# 10 of the 29 test files, about 6 minutes with clang++ -O1 -g1 on 2 cores (all of them, with
-# g++ -O1 -g, took over 20). TINYNET_SANITIZE_ALL=1 compiles every test file.
+# safetensors, model files, the registry, the dataset loader), of bad numbers, of the kernels
+# with hand-written index arithmetic (Conv2D, MaxPooling2D, the matrix product) and of the
+# thread pool: 11 of the 30 test files, about 6 minutes with clang++ -O1 -g1 on 2 cores (all of
+# them, with g++ -O1 -g, took over 20). TINYNET_SANITIZE_ALL=1 compiles every test file.
 echo "== the tests of untrusted input under ASan + UBSan + _GLIBCXX_ASSERTIONS"
 clang=$(command -v clang++ || command -v clang++-14)
 sanitize="-O1 -g1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all -D_GLIBCXX_ASSERTIONS"
 files="test_idx.cpp;test_safetensors.cpp;test_model_file.cpp;test_hostile_files.cpp;test_bad_numbers.cpp"
 files="$files;test_registry.cpp;test_fashion_mnist_data.cpp;test_conv2d.cpp;test_max_pooling2d.cpp;test_thread_pool.cpp"
+files="$files;test_matrix_product.cpp"
 [ "${TINYNET_SANITIZE_ALL:-0}" = 1 ] && files=""
 cmake -S "$root" -B "$root/build-sanitize" -DCMAKE_BUILD_TYPE=None -DCMAKE_CXX_COMPILER="$clang" \
       -DCMAKE_CXX_FLAGS="$sanitize" -DTINYNET_TEST_FILES="$files" -DTINYNET_TEST_UNITS_ONLY=ON \

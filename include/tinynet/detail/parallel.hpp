@@ -42,31 +42,4 @@ void gather_columns(const Matrix<T>& x, const Columns& columns, Matrix<T>& out) 
   });
 }
 
-// A matrix product, dst = lhs · rhs (or dst += lhs · rhs with accumulate), in tasks that each
-// compute a band of dst: a band of rows reads all of rhs, a band of columns all of lhs, so the
-// bands run along the longer side of dst and every task re-reads only the smaller operand.
-// A task holds about 2M multiply-adds (enough to pay for a thread), and there are at most 16.
-template <typename Dst, typename Lhs, typename Rhs>
-void parallel_product(Dst& dst, const Lhs& lhs, const Rhs& rhs, bool accumulate) {
-  const Index m = lhs.rows(), k = lhs.cols(), n = rhs.cols();
-  const bool by_rows = m >= n;
-  const Index extent = by_rows ? m : n, across = std::max<Index>(1, k * (by_rows ? n : m));
-  constexpr Index work_per_task = Index{1} << 21, max_tasks = 16, panel = 16;
-  Index band = std::max<Index>(work_per_task / across, (extent + max_tasks - 1) / max_tasks);
-  band = std::min(extent, (band + panel - 1) / panel * panel);  // whole panels of the product kernel
-  auto product = [accumulate](auto&& d, const auto& l, const auto& r) {
-    if (accumulate)
-      d.noalias() += l * r;
-    else
-      d.noalias() = l * r;
-  };
-  if (band >= extent) return product(dst, lhs, rhs);  // one task: the product as written
-  for_blocks(extent, band, [&](Index first, Index count) {
-    if (by_rows)
-      product(dst.middleRows(first, count), lhs.middleRows(first, count), rhs);
-    else
-      product(dst.middleCols(first, count), lhs, rhs.middleCols(first, count));
-  });
-}
-
 }  // namespace tinynet::detail

@@ -72,7 +72,7 @@
 // a 14×14×32 → 64 convolution would otherwise unfold into 2.3 GB).
 #pragma once
 
-#include <tinynet/detail/thread_pool.hpp>
+#include <tinynet/detail/matrix_product.hpp>
 #include <tinynet/initializers.hpp>
 #include <tinynet/layers/layer.hpp>
 #include <tinynet/layers/padding.hpp>
@@ -156,7 +156,7 @@ class Conv2D : public Layer<T> {
           Y_c.colwise() = b.col(0);  // Y_c = b·1ᵀ
         else
           Y_c.setZero();
-        Y_c.noalias() += K * ConstMap(cols_c, D_, n * P);  //     + K · cols_c
+        detail::product(Y_c, K, ConstMap(cols_c, D_, n * P), true);  //     + K · cols_c
       }
     });
     return Y;
@@ -181,12 +181,13 @@ class Conv2D : public Layer<T> {
       const Index first = c * samples_per_chunk, n = std::min(samples_per_chunk, N - first);
       const ConstMap dY_c(dy.col(first).data(), filters_, n * P);  // dy_c read as (C_out × n·P)
       const ConstMap cols_c(cols.data() + first * P * D_, D_, n * P);
-      Map(dK_chunks.data() + c * filters_ * D_, filters_, D_).noalias() = dY_c * cols_c.transpose();  // dK_c
+      Map dK_c(dK_chunks.data() + c * filters_ * D_, filters_, D_);
+      detail::product(dK_c, dY_c, cols_c.transpose(), false);                       // dK_c = dY_c · cols_cᵀ
       if (options_.use_bias) db_chunks.col(c).noalias() = dY_c * ones.head(n * P);  // db_c = dY_c · 1
       if (!input_gradient) return;
       Map dcols_c(dcols.data() + first * P * D_, D_, n * P);
-      dcols_c.noalias() = K.transpose() * dY_c;  // dL/dcols_c = Kᵀ · dY_c
-      for (Index i = first; i < first + n; ++i)  // dL/dx = col2im(dL/dcols)
+      detail::product(dcols_c, K.transpose(), dY_c, false);  // dL/dcols_c = Kᵀ · dY_c
+      for (Index i = first; i < first + n; ++i)              // dL/dx = col2im(dL/dcols)
         col2im(dcols.data() + i * P * D_, dX.col(i).data());
     });
     for (Index c = 0; c < chunks; ++c) {

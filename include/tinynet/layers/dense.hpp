@@ -11,10 +11,10 @@
 //   dL/dX = Wᵀ · dY        (in × N)
 //
 // The whole batch goes through three matrix products; there is no loop over samples. Each
-// product runs on the threads in bands of its result (detail/parallel.hpp).
+// product runs on the threads in bands of its result (detail/matrix_product.hpp).
 #pragma once
 
-#include <tinynet/detail/parallel.hpp>
+#include <tinynet/detail/matrix_product.hpp>
 #include <tinynet/initializers.hpp>
 #include <tinynet/layers/layer.hpp>
 

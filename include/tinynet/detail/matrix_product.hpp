@@ -1,0 +1,381 @@
+// The matrix product behind Dense and Conv2D: C = A · B, or C += A · B.
+//
+//   A : (m × k)   B : (k × n)   C : (m × n)        C[i, j] (+)= Σ_p A[i, p] · B[p, j]
+//
+// A, B and C are column-major matrices (or views of them), and A or B may be the transpose of
+// one, as the backward passes need (dL/dW = dY · Xᵀ, dL/dX = Wᵀ · dY). That sum is the whole
+// definition; product_reference below is it, three loops, for reading and for the tests.
+//
+// product computes the same sums in tiles of C, as the BLAS libraries do (Goto's algorithm in
+// its simplest form). A tile is MR rows × NR columns of C (MR = two vectors: 32 floats with
+// AVX-512; NR = 8 columns), held in 2·NR vector registers for the whole sum over p. Each step of
+// that sum reads one column of the tile's rows of A (two vector loads) and one row of the tile's
+// columns of B (NR numbers, each broadcast to a vector), and does 2·NR fused multiply-adds:
+//
+//   C[i0 … i0+MR−1, j] += A[i0 … i0+MR−1, p] · B[p, j]        for j = j0 … j0+NR−1
+//
+// 2·NR multiply-adds per 2 + NR loads keep both FMA units busy (the loads are cheaper than the
+// FMAs), and the C tile never leaves the registers until its sum is done. p runs in blocks of
+// KC, so that the tile's A block (MR × KC) and B block (KC × NR) stay in the L1 cache; a block's
+// sum is added to C, so C is read and written k / KC times instead of k times.
+//
+// A and B are read where they lie in memory, with no copy, whenever their layout allows it: A
+// needs each column's MR values contiguous (A not transposed), B either layout. A transposed A
+// (the backward passes' Wᵀ, Kᵀ) and the partial tiles at the edges are first copied into a
+// small zero-padded block ("packed"); a partial tile is summed whole and only its part inside C
+// is stored. Every entry of C is the same sum in the same order whichever tile, task or thread
+// computes it, so the result never depends on how the product is cut into tasks.
+//
+// The vector instructions come from a small adapter, Simd<T> below: AVX-512, AVX2 with FMA, or
+// SSE2 (every x86-64 CPU), whichever the compiler was told it may use (-march=native picks the
+// best this machine has). Elsewhere the product is Eigen's.
+//
+// parallel_product cuts C into bands of tiles, one task each, on tinynet's threads
+// (detail/thread_pool.hpp).
+#pragma once
+
+#include <tinynet/detail/thread_pool.hpp>
+#include <tinynet/tensor.hpp>
+
+#include <algorithm>
+#include <cstddef>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+
+#if defined(__SSE2__)
+#include <immintrin.h>
+#endif
+
+namespace tinynet::detail {
+
+// A read-only view of a matrix: entry (i, j) is data[i·row_stride + j·column_stride]. A
+// column-major matrix has row_stride 1; its transpose, column_stride 1.
+template <typename T>
+struct MatrixView {
+  const T* data;
+  Index rows, cols, row_stride, column_stride;
+
+  T operator()(Index i, Index j) const { return data[i * row_stride + j * column_stride]; }
+};
+
+// The view of an Eigen matrix, map, block of columns or transpose of one (anything with direct
+// access to its memory, such as W, W.transpose(), Y.middleCols(…)).
+template <typename E>
+MatrixView<typename E::Scalar> view_of(const E& m) {
+  static_assert(bool(E::Flags & Eigen::DirectAccessBit), "view_of needs a matrix in memory, not an expression");
+  const Index inner = m.innerStride(), outer = m.outerStride();
+  if constexpr (bool(E::IsRowMajor))
+    return {m.data(), m.rows(), m.cols(), outer, inner};
+  else
+    return {m.data(), m.rows(), m.cols(), inner, outer};
+}
+
+// The plain definition: C = A · B, or C += A · B with accumulate. C is column-major (its
+// column j starts at c + j·c_stride).
+template <typename T>
+void product_reference(T* c, Index c_stride, MatrixView<T> a, MatrixView<T> b, bool accumulate) {
+  for (Index j = 0; j < b.cols; ++j)
+    for (Index i = 0; i < a.rows; ++i) {
+      T sum = accumulate ? c[i + j * c_stride] : T(0);
+      for (Index p = 0; p < a.cols; ++p) sum += a(i, p) * b(p, j);
+      c[i + j * c_stride] = sum;
+    }
+}
+
+// ---- The vector instructions: Simd<T> ------------------------------------------------------
+//
+// Vec is one vector register of `lanes` values of T. tile_columns (NR) is chosen so that the
+// tile's 2·NR accumulators, two A vectors and one broadcast fit the register file (32 registers
+// with AVX-512, 16 below it).
+#if defined(__AVX512F__)
+inline constexpr int tile_columns = 8;
+template <typename T>
+struct Simd;
+template <>
+struct Simd<float> {
+  using Vec = __m512;
+  static constexpr int lanes = 16;
+  static Vec zero() { return _mm512_setzero_ps(); }
+  static Vec load(const float* p) { return _mm512_loadu_ps(p); }
+  static Vec broadcast(float x) { return _mm512_set1_ps(x); }
+  static Vec fma(Vec a, Vec b, Vec c) { return _mm512_fmadd_ps(a, b, c); }  // a·b + c, one rounding
+  static Vec add(Vec a, Vec b) { return _mm512_add_ps(a, b); }
+  static void store(float* p, Vec v) { _mm512_storeu_ps(p, v); }
+};
+template <>
+struct Simd<double> {
+  using Vec = __m512d;
+  static constexpr int lanes = 8;
+  static Vec zero() { return _mm512_setzero_pd(); }
+  static Vec load(const double* p) { return _mm512_loadu_pd(p); }
+  static Vec broadcast(double x) { return _mm512_set1_pd(x); }
+  static Vec fma(Vec a, Vec b, Vec c) { return _mm512_fmadd_pd(a, b, c); }
+  static Vec add(Vec a, Vec b) { return _mm512_add_pd(a, b); }
+  static void store(double* p, Vec v) { _mm512_storeu_pd(p, v); }
+};
+#elif defined(__AVX2__) && defined(__FMA__)
+inline constexpr int tile_columns = 6;
+template <typename T>
+struct Simd;
+template <>
+struct Simd<float> {
+  using Vec = __m256;
+  static constexpr int lanes = 8;
+  static Vec zero() { return _mm256_setzero_ps(); }
+  static Vec load(const float* p) { return _mm256_loadu_ps(p); }
+  static Vec broadcast(float x) { return _mm256_set1_ps(x); }
+  static Vec fma(Vec a, Vec b, Vec c) { return _mm256_fmadd_ps(a, b, c); }
+  static Vec add(Vec a, Vec b) { return _mm256_add_ps(a, b); }
+  static void store(float* p, Vec v) { _mm256_storeu_ps(p, v); }
+};
+template <>
+struct Simd<double> {
+  using Vec = __m256d;
+  static constexpr int lanes = 4;
+  static Vec zero() { return _mm256_setzero_pd(); }
+  static Vec load(const double* p) { return _mm256_loadu_pd(p); }
+  static Vec broadcast(double x) { return _mm256_set1_pd(x); }
+  static Vec fma(Vec a, Vec b, Vec c) { return _mm256_fmadd_pd(a, b, c); }
+  static Vec add(Vec a, Vec b) { return _mm256_add_pd(a, b); }
+  static void store(double* p, Vec v) { _mm256_storeu_pd(p, v); }
+};
+#elif defined(__SSE2__)
+inline constexpr int tile_columns = 4;
+template <typename T>
+struct Simd;
+template <>
+struct Simd<float> {
+  using Vec = __m128;
+  static constexpr int lanes = 4;
+  static Vec zero() { return _mm_setzero_ps(); }
+  static Vec load(const float* p) { return _mm_loadu_ps(p); }
+  static Vec broadcast(float x) { return _mm_set1_ps(x); }
+  static Vec fma(Vec a, Vec b, Vec c) { return _mm_add_ps(_mm_mul_ps(a, b), c); }  // no FMA in SSE2
+  static Vec add(Vec a, Vec b) { return _mm_add_ps(a, b); }
+  static void store(float* p, Vec v) { _mm_storeu_ps(p, v); }
+};
+template <>
+struct Simd<double> {
+  using Vec = __m128d;
+  static constexpr int lanes = 2;
+  static Vec zero() { return _mm_setzero_pd(); }
+  static Vec load(const double* p) { return _mm_loadu_pd(p); }
+  static Vec broadcast(double x) { return _mm_set1_pd(x); }
+  static Vec fma(Vec a, Vec b, Vec c) { return _mm_add_pd(_mm_mul_pd(a, b), c); }
+  static Vec add(Vec a, Vec b) { return _mm_add_pd(a, b); }
+  static void store(double* p, Vec v) { _mm_storeu_pd(p, v); }
+};
+#endif
+
+#if defined(__SSE2__)
+inline constexpr bool tiled_product = true;
+#else
+inline constexpr bool tiled_product = false;  // not x86: Eigen's product
+#endif
+
+// ---- The tiled product ---------------------------------------------------------------------
+
+#if defined(__SSE2__)
+template <typename T>
+struct Tiling {
+  static constexpr Index MR = 2 * Simd<T>::lanes;  // tile rows: two vectors
+  static constexpr Index NR = tile_columns;        // tile columns
+  static constexpr Index KC = 256;                 // p block: the tile's A and B blocks stay in L1
+};
+
+// How the kernel finds B[p, j] of its tile: with B's columns contiguous (B not transposed) at
+// column[j][p]; with its rows contiguous at row[p·step + j].
+enum class BLayout { columns, rows };
+
+// One tile: C[0 … MR−1, 0 … NR−1] (+)= Σ_{p < kc} A[0 … MR−1, p] · B[p, 0 … NR−1], where A's
+// column p is a[p·a_step …] (MR contiguous values) and B[p, j] is b[j·b_step + p] (columns) or
+// b[p·b_step + j] (rows). Only the top-left rows × cols of the tile are stored in C (edges).
+template <typename T, BLayout layout>
+void multiply_tile(Index kc, const T* __restrict a, Index a_step, const T* __restrict b, Index b_step, T* __restrict c,
+                   Index c_step, Index rows, Index cols, bool accumulate) {
+  using S = Simd<T>;
+  using Vec = typename S::Vec;
+  constexpr int NR = tile_columns, L = S::lanes;
+  Vec top[NR], bottom[NR];  // the tile: rows 0 … L−1 and L … 2L−1 of each column
+  for (int j = 0; j < NR; ++j) top[j] = bottom[j] = S::zero();
+  if constexpr (layout == BLayout::columns) {
+    const T* column[NR];
+    for (int j = 0; j < NR; ++j) column[j] = b + j * b_step;
+    for (Index p = 0; p < kc; ++p) {
+      const Vec a_top = S::load(a + p * a_step), a_bottom = S::load(a + p * a_step + L);
+      for (int j = 0; j < NR; ++j) {
+        const Vec b_pj = S::broadcast(column[j][p]);
+        top[j] = S::fma(a_top, b_pj, top[j]);  // C[:, j] += A[:, p] · B[p, j]
+        bottom[j] = S::fma(a_bottom, b_pj, bottom[j]);
+      }
+    }
+  } else {
+    for (Index p = 0; p < kc; ++p) {
+      const Vec a_top = S::load(a + p * a_step), a_bottom = S::load(a + p * a_step + L);
+      const T* row = b + p * b_step;
+      for (int j = 0; j < NR; ++j) {
+        const Vec b_pj = S::broadcast(row[j]);
+        top[j] = S::fma(a_top, b_pj, top[j]);
+        bottom[j] = S::fma(a_bottom, b_pj, bottom[j]);
+      }
+    }
+  }
+  if (rows == 2 * L && cols == NR) {  // a whole tile: straight from the registers into C
+    for (int j = 0; j < NR; ++j) {
+      T* cj = c + j * c_step;
+      if (accumulate) {
+        top[j] = S::add(top[j], S::load(cj));
+        bottom[j] = S::add(bottom[j], S::load(cj + L));
+      }
+      S::store(cj, top[j]);
+      S::store(cj + L, bottom[j]);
+    }
+    return;
+  }
+  T tile[static_cast<std::size_t>(2 * L * NR)];  // an edge tile: through a buffer, then only the part inside C
+  for (int j = 0; j < NR; ++j) {
+    S::store(tile + 2 * L * j, top[j]);
+    S::store(tile + 2 * L * j + L, bottom[j]);
+  }
+  for (Index j = 0; j < cols; ++j)
+    for (Index i = 0; i < rows; ++i) c[i + j * c_step] = (accumulate ? c[i + j * c_step] : T(0)) + tile[2 * L * j + i];
+}
+
+// The rows × kc block of A at (i0, p0), packed as kc columns of MR values (zeros below `rows`).
+template <typename T>
+void pack_a(MatrixView<T> a, Index i0, Index rows, Index p0, Index kc, T* out) {
+  constexpr Index MR = Tiling<T>::MR;
+  if (a.column_stride == 1) {  // A's rows contiguous (a transpose): read along them
+    for (Index i = 0; i < rows; ++i) {
+      const T* src = a.data + (i0 + i) * a.row_stride + p0;
+      for (Index p = 0; p < kc; ++p) out[p * MR + i] = src[p];
+    }
+  } else {
+    for (Index p = 0; p < kc; ++p)
+      for (Index i = 0; i < rows; ++i) out[p * MR + i] = a(i0 + i, p0 + p);
+  }
+  for (Index p = 0; p < kc; ++p)
+    for (Index i = rows; i < MR; ++i) out[p * MR + i] = T(0);
+}
+
+// The kc × cols block of B at (p0, j0), packed as kc rows of NR values (zeros right of `cols`).
+template <typename T>
+void pack_b(MatrixView<T> b, Index p0, Index kc, Index j0, Index cols, T* out) {
+  constexpr Index NR = Tiling<T>::NR;
+  for (Index p = 0; p < kc; ++p)
+    for (Index j = 0; j < NR; ++j) out[p * NR + j] = j < cols ? b(p0 + p, j0 + j) : T(0);
+}
+
+// Rows [row_first, row_end) × columns [col_first, col_end) of C = A · B (or +=), on this thread.
+template <typename T>
+void product_block(T* c, Index c_stride, MatrixView<T> a, MatrixView<T> b, bool accumulate, Index row_first,
+                   Index row_end, Index col_first, Index col_end) {
+  using Tile = Tiling<T>;
+  constexpr Index MR = Tile::MR, NR = Tile::NR, KC = Tile::KC;
+  alignas(64) T a_packed[static_cast<std::size_t>(MR * KC)];
+  alignas(64) T b_packed[static_cast<std::size_t>(KC * NR)];
+  const Index k = a.cols;
+  if (k == 0) {  // an empty sum
+    for (Index j = col_first; j < col_end; ++j)
+      for (Index i = row_first; i < row_end; ++i)
+        if (!accumulate) c[i + j * c_stride] = T(0);
+    return;
+  }
+  for (Index p0 = 0; p0 < k; p0 += KC) {
+    const Index kc = std::min(KC, k - p0);
+    const bool add = accumulate || p0 > 0;  // later blocks add to what the earlier ones stored
+    for (Index i0 = row_first; i0 < row_end; i0 += MR) {
+      const Index rows = std::min(MR, row_end - i0);
+      const T* a_tile = a.data + i0 * a.row_stride + p0 * a.column_stride;
+      Index a_step = a.column_stride;
+      if (a.row_stride != 1 || rows < MR) {  // transposed or partial: pack it
+        pack_a(a, i0, rows, p0, kc, a_packed);
+        a_tile = a_packed;
+        a_step = MR;
+      }
+      for (Index j0 = col_first; j0 < col_end; j0 += NR) {
+        const Index cols = std::min(NR, col_end - j0);
+        T* c_tile = c + i0 + j0 * c_stride;
+        if (cols < NR) {
+          pack_b(b, p0, kc, j0, cols, b_packed);
+          multiply_tile<T, BLayout::rows>(kc, a_tile, a_step, b_packed, NR, c_tile, c_stride, rows, cols, add);
+        } else if (b.row_stride == 1) {
+          const T* b_tile = b.data + p0 + j0 * b.column_stride;
+          multiply_tile<T, BLayout::columns>(kc, a_tile, a_step, b_tile, b.column_stride, c_tile, c_stride, rows, cols,
+                                             add);
+        } else {
+          const T* b_tile = b.data + p0 * b.row_stride + j0 * b.column_stride;
+          if (b.column_stride != 1) {  // neither layout (a strided view): pack it
+            pack_b(b, p0, kc, j0, cols, b_packed);
+            b_tile = b_packed;
+          }
+          const Index b_step = b.column_stride == 1 ? b.row_stride : NR;
+          multiply_tile<T, BLayout::rows>(kc, a_tile, a_step, b_tile, b_step, c_tile, c_stride, rows, cols, add);
+        }
+      }
+    }
+  }
+}
+#endif
+
+template <typename C>
+void check_product_shapes(const C& c, Index a_rows, Index a_cols, Index b_rows, Index b_cols) {
+  if (a_cols != b_rows || c.rows() != a_rows || c.cols() != b_cols)
+    throw std::logic_error("matrix product: (" + std::to_string(a_rows) + " × " + std::to_string(a_cols) + ") · (" +
+                           std::to_string(b_rows) + " × " + std::to_string(b_cols) + ") into (" +
+                           std::to_string(c.rows()) + " × " + std::to_string(c.cols()) + ")");
+}
+
+// dst = lhs · rhs, or dst += lhs · rhs with accumulate, on this thread. dst is a column-major
+// matrix or map with its columns contiguous; lhs and rhs are matrices, maps or their transposes.
+template <typename Dst, typename Lhs, typename Rhs>
+void product(Dst&& dst, const Lhs& lhs, const Rhs& rhs, bool accumulate) {
+  check_product_shapes(dst, lhs.rows(), lhs.cols(), rhs.rows(), rhs.cols());
+#if defined(__SSE2__)
+  static_assert(!std::remove_reference_t<Dst>::IsRowMajor, "the product writes a column-major matrix");
+  if (dst.innerStride() != 1) throw std::logic_error("matrix product: the result's columns must be contiguous");
+  product_block(dst.data(), dst.outerStride(), view_of(lhs), view_of(rhs), accumulate, 0, dst.rows(), 0, dst.cols());
+#else
+  if (accumulate)
+    dst.noalias() += lhs * rhs;
+  else
+    dst.noalias() = lhs * rhs;
+#endif
+}
+
+// The same product on tinynet's threads: C is cut into bands of whole tiles along its longer
+// side (so that every task reads all of the smaller operand and its own part of the larger), of
+// about 1M multiply-adds each (a task must pay for handing it to a thread), at most 16. The
+// cut depends only on the sizes, and each entry is computed the same way in any band.
+template <typename Dst, typename Lhs, typename Rhs>
+void parallel_product(Dst&& dst, const Lhs& lhs, const Rhs& rhs, bool accumulate) {
+  check_product_shapes(dst, lhs.rows(), lhs.cols(), rhs.rows(), rhs.cols());
+#if defined(__SSE2__)
+  using T = typename std::remove_reference_t<Dst>::Scalar;
+  static_assert(!std::remove_reference_t<Dst>::IsRowMajor, "the product writes a column-major matrix");
+  if (dst.innerStride() != 1) throw std::logic_error("matrix product: the result's columns must be contiguous");
+  const Index m = dst.rows(), n = dst.cols(), k = lhs.cols();
+  const bool by_rows = m >= n;
+  const Index tile = by_rows ? Tiling<T>::MR : Tiling<T>::NR, extent = by_rows ? m : n;
+  const Index tiles = (extent + tile - 1) / tile;
+  constexpr Index work_per_task = Index{1} << 20, max_tasks = 16;
+  const Index wanted = std::clamp<Index>(m * n * std::max<Index>(k, 1) / work_per_task, 1, max_tasks);
+  const Index tiles_per_task = (tiles + wanted - 1) / std::min(wanted, tiles);
+  const Index tasks = (tiles + tiles_per_task - 1) / tiles_per_task;
+  const MatrixView<T> a = view_of(lhs), b = view_of(rhs);
+  T* c = dst.data();
+  const Index c_stride = dst.outerStride();
+  parallel_for(tasks, [&](Index task) {
+    const Index first = task * tiles_per_task * tile, end = std::min(extent, first + tiles_per_task * tile);
+    if (by_rows)
+      product_block(c, c_stride, a, b, accumulate, first, end, Index{0}, n);
+    else
+      product_block(c, c_stride, a, b, accumulate, Index{0}, m, first, end);
+  });
+#else
+  product(dst, lhs, rhs, accumulate);
+#endif
+}
+
+}  // namespace tinynet::detail
