@@ -72,6 +72,45 @@ TEST_CASE("parallel_for runs tasks on a second thread while the caller is busy",
   CHECK(other_thread.load());
 }
 
+TEST_CASE("Each thread starts on its own share of the tasks, and takes over a slow thread's", "[threads]") {
+  if (tinynet::hardware_threads() < 2) {
+    WARN("skipped: one hardware thread, so the pool has no worker");
+    return;
+  }
+  const Threads two(2);
+  const auto caller = std::this_thread::get_id();
+  // 8 tasks: the caller's share is 0-3, the worker's 4-7. The caller's first task waits until the
+  // worker has started one: that one must be task 4, the front of the worker's share.
+  std::atomic<Index> workers_first{-1};
+  std::vector<std::thread::id> ran_on(8);
+  tinynet::detail::parallel_for(8, [&](Index task) {
+    ran_on[static_cast<std::size_t>(task)] = std::this_thread::get_id();
+    if (std::this_thread::get_id() != caller) {
+      Index none = -1;
+      workers_first.compare_exchange_strong(none, task);
+    } else if (task == 0) {
+      const auto start = std::chrono::steady_clock::now();
+      while (workers_first.load() < 0 && std::chrono::steady_clock::now() - start < std::chrono::seconds(10))
+        std::this_thread::yield();
+    }
+  });
+  CHECK(workers_first.load() == 4);
+  CHECK(ran_on[0] == caller);
+  // The worker holds its first task until the caller has run out of its own share and taken
+  // one from the back of the worker's: task 7.
+  std::atomic<bool> caller_took_7{false};
+  tinynet::detail::parallel_for(8, [&](Index task) {
+    if (std::this_thread::get_id() == caller) {
+      if (task == 7) caller_took_7 = true;
+      return;
+    }
+    const auto start = std::chrono::steady_clock::now();
+    while (!caller_took_7.load() && std::chrono::steady_clock::now() - start < std::chrono::seconds(10))
+      std::this_thread::yield();
+  });
+  CHECK(caller_took_7.load());
+}
+
 TEST_CASE("parallel_for rethrows a task's exception after the other tasks end", "[threads]") {
   const Threads two(2);
   std::atomic<int> ended{0};

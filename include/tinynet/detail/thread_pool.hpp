@@ -4,8 +4,13 @@
 // the pool's threads and the calling thread, and returns when all have returned. It is built for
 // a machine that other programs share:
 //
-//   - the calling thread works too, claiming tasks one at a time from a shared counter, as do
-//     the workers: a thread slowed down (its core busy with another process) takes fewer;
+//   - every thread has its own share of the tasks, a contiguous run of them (the caller the
+//     first, worker w the (w + 2)-th), and claims them one at a time from its front; a thread
+//     done with its share takes what is left of the others', from their backs. On an idle
+//     machine each thread so works through its own share, and the same share of the next loop
+//     over the same data (a layer's batch, a parameter's blocks) finds that data in its own
+//     core's cache instead of the other core's; a thread slowed down (its core busy with
+//     another process) takes fewer, as the others take over the end of its share;
 //   - the caller waits only for tasks that were claimed. A worker that wakes up late finds the
 //     counter exhausted and does nothing, and nobody waited for it. (An OpenMP team instead ends
 //     every parallel loop at a barrier that waits for all its threads, so one thread sharing its
@@ -32,6 +37,7 @@
 #include <chrono>
 #include <cstdint>
 #include <exception>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <type_traits>
@@ -84,8 +90,9 @@ class ThreadPool {
     using Fn = std::remove_reference_t<F>;
     const std::uint64_t generation = generation_.load(std::memory_order_relaxed) + 1;
     // First make every claim on the last job fail (a late worker may still try one), then
-    // describe this job, then open its claims.
-    next_.store(claim_of(generation, max_tasks), std::memory_order_release);
+    // describe this job, then open its claims: thread t's share is tasks [t·tasks/T, (t+1)·tasks/T).
+    const int T = threads();
+    for (int t = 0; t < T; ++t) share(t).store(claims_of(generation, 0, 0), std::memory_order_release);
     job_.run.store([](void* fn, Index task) { (*static_cast<Fn*>(fn))(task); }, std::memory_order_relaxed);
     job_.fn.store(const_cast<void*>(static_cast<const void*>(&f)), std::memory_order_relaxed);
     job_.tasks.store(tasks, std::memory_order_relaxed);
@@ -94,10 +101,11 @@ class ThreadPool {
 #endif
     job_.error = nullptr;
     finished_.store(0, std::memory_order_relaxed);
-    next_.store(claim_of(generation, 0), std::memory_order_release);
+    for (int t = 0; t < T; ++t)
+      share(t).store(claims_of(generation, tasks * t / T, tasks * (t + 1) / T), std::memory_order_release);
     generation_.store(generation, std::memory_order_release);
     generation_.notify_all();
-    work(generation);
+    work(generation, 0);
     // Wait for the tasks the workers claimed; poll briefly first, as they usually end soon.
     for (int spin = 0; finished_.load(std::memory_order_acquire) < tasks; ++spin) {
       if (spin < 4096) {
@@ -126,11 +134,17 @@ class ThreadPool {
     std::mutex error_mutex;
   };
 
-  // A claim is the job's generation (its low 32 bits) and the next task's index.
-  static constexpr Index max_tasks = 0xFFFFFFFF;
-  static std::uint64_t claim_of(std::uint64_t generation, Index task) {
-    return (generation << 32) | static_cast<std::uint64_t>(task);
+  // A thread's share of the tasks still to claim, [first, end), in one word with the job's
+  // generation (its low 16 bits): generation << 48 | first << 24 | end. A claim is a
+  // compare-and-swap of that word, so it fails when the word belongs to another job.
+  static constexpr Index max_tasks = 0xFFFFFF;
+  static std::uint64_t claims_of(std::uint64_t generation, Index first, Index end) {
+    return (generation & 0xFFFF) << 48 | static_cast<std::uint64_t>(first) << 24 | static_cast<std::uint64_t>(end);
   }
+  struct alignas(64) Share {  // a cache line each: the threads' claims do not contend for one line
+    std::atomic<std::uint64_t> claims{0};
+  };
+  std::atomic<std::uint64_t>& share(int t) { return shares_[static_cast<std::size_t>(t)].claims; }
 
   static bool& inside_task() {
     thread_local bool inside = false;
@@ -145,31 +159,43 @@ class ThreadPool {
 #endif
   }
 
-  // Claims and runs tasks of job `generation` until none is left (or a newer job started).
-  void work(std::uint64_t generation) {
+  // Claims and runs tasks of job `generation` until none is left (or a newer job started):
+  // first its own share `self` from the front, then the others' from their backs.
+  void work(std::uint64_t generation, int self) {
     inside_task() = true;
-    std::uint64_t claim = next_.load(std::memory_order_acquire);
-    for (;;) {
-      if ((claim >> 32) != (generation & 0xFFFFFFFF)) break;  // a later job: this one is over
-      const Index task = static_cast<Index>(claim & 0xFFFFFFFF);
-      const Index tasks = job_.tasks.load(std::memory_order_relaxed);
-      if (task >= tasks) break;
-      if (!next_.compare_exchange_weak(claim, claim + 1, std::memory_order_acq_rel)) continue;
-      // Claimed: the job is still this one, and stays so until this task is counted finished.
-      try {
-        job_.run.load(std::memory_order_relaxed)(job_.fn.load(std::memory_order_relaxed), task);
-      } catch (...) {
-        const std::lock_guard<std::mutex> lock(job_.error_mutex);
-        if (!job_.error) job_.error = std::current_exception();
+    const int T = threads();
+    const Index tasks = job_.tasks.load(std::memory_order_relaxed);
+    for (int round = 0; round < T; ++round) {
+      const bool own = round == 0;
+      std::atomic<std::uint64_t>& claimed = share((self + round) % T);
+      std::uint64_t claims = claimed.load(std::memory_order_acquire);
+      for (;;) {
+        if ((claims >> 48) != (generation & 0xFFFF)) {  // a later job: this one is over
+          inside_task() = false;
+          return;
+        }
+        const Index first = static_cast<Index>(claims >> 24 & 0xFFFFFF), end = static_cast<Index>(claims & 0xFFFFFF);
+        if (first >= end) break;  // this share is done
+        const Index task = own ? first : end - 1;
+        const std::uint64_t rest = own ? claims + (std::uint64_t{1} << 24) : claims - 1;
+        if (!claimed.compare_exchange_weak(claims, rest, std::memory_order_acq_rel)) continue;
+        // Claimed: the job is still this one, and stays so until this task is counted finished.
+        try {
+          job_.run.load(std::memory_order_relaxed)(job_.fn.load(std::memory_order_relaxed), task);
+        } catch (...) {
+          const std::lock_guard<std::mutex> lock(job_.error_mutex);
+          if (!job_.error) job_.error = std::current_exception();
+        }
+        if (finished_.fetch_add(1, std::memory_order_acq_rel) + 1 == tasks) finished_.notify_one();
+        claims = claimed.load(std::memory_order_acquire);
       }
-      if (finished_.fetch_add(1, std::memory_order_acq_rel) + 1 == tasks) finished_.notify_one();
-      claim = next_.load(std::memory_order_acquire);
     }
     inside_task() = false;
   }
 
-  // `seen`: the last job before this worker started (it takes part in every later one).
-  void worker_loop(std::uint64_t seen) {
+  // `seen`: the last job before this worker started (it takes part in every later one);
+  // `self`: its share (1 for the first worker; the caller's is 0).
+  void worker_loop(std::uint64_t seen, int self) {
     for (;;) {
       std::uint64_t generation = generation_.load(std::memory_order_acquire);
       const auto start = std::chrono::steady_clock::now();
@@ -186,18 +212,25 @@ class ThreadPool {
 #if defined(__SSE2__)
       const unsigned own = _mm_getcsr();
       _mm_setcsr(job_.control_word.load(std::memory_order_relaxed));  // the caller's rounding and denormal modes
-      work(generation);
+      work(generation, self);
       _mm_setcsr(own);
 #else
-      work(generation);
+      work(generation, self);
 #endif
     }
   }
 
   void start_workers() {
     const int wanted = threads() - 1;
+    if (share_count_ != threads()) {  // the workers are stopped when the thread count changes
+      shares_ = std::make_unique<Share[]>(static_cast<std::size_t>(threads()));
+      share_count_ = threads();
+    }
     const std::uint64_t seen = generation_.load(std::memory_order_relaxed);  // before the job it starts for
-    while (static_cast<int>(workers_.size()) < wanted) workers_.emplace_back([this, seen] { worker_loop(seen); });
+    while (static_cast<int>(workers_.size()) < wanted) {
+      const int self = static_cast<int>(workers_.size()) + 1;
+      workers_.emplace_back([this, seen, self] { worker_loop(seen, self); });
+    }
   }
 
   void stop_workers() {
@@ -216,8 +249,9 @@ class ThreadPool {
   std::vector<std::thread> workers_;
   Job job_;
   std::atomic<std::uint64_t> generation_{0};  // the current job's number
-  std::atomic<std::uint64_t> next_{0};        // generation << 32 | the next task to claim
-  std::atomic<Index> finished_{0};            // tasks of the current job that have ended
+  std::unique_ptr<Share[]> shares_;           // thread t's share of the current job's tasks
+  int share_count_ = 0;
+  std::atomic<Index> finished_{0};  // tasks of the current job that have ended
   std::atomic<bool> stopping_{false};
 };
 

@@ -15,9 +15,13 @@
 //
 // The mask comes from a Random (random.hpp) owned by the layer and seeded in build() — from the
 // seed given to the constructor if there is one, else from the model's seed for this layer —
-// so two runs with the same seeds drop the same values, with any standard library.
+// so two runs with the same seeds drop the same values, with any standard library. Each batch
+// takes one key from it, and value i (in storage order) of that batch's mask is drawn as
+// Random::uniform_at(key, i): a function of (key, i) alone, so the mask is drawn in blocks on the
+// threads and is the same on any number of them.
 #pragma once
 
+#include <tinynet/detail/parallel.hpp>
 #include <tinynet/layers/layer.hpp>
 #include <tinynet/random.hpp>
 
@@ -48,13 +52,16 @@ class Dropout : public Layer<T> {
       Y = x;  // y = x
       return Y;
     }
-    // M_ij = 1/(1 − rate) with probability 1 − rate, else 0: one uniform draw per value, in
-    // storage order.
+    // M_ij = 1/(1 − rate) with probability 1 − rate, else 0: one uniform draw per value.
     const double keep = 1 - rate_;
     const T scale = static_cast<T>(1 / keep);
+    const std::uint64_t key = random_.next();  // this batch's draws
     M.resize(x.rows(), x.cols());
-    for (Index i = 0; i < M.size(); ++i) M.data()[i] = random_.uniform() < keep ? scale : T(0);
-    Y = x.cwiseProduct(M);  // y = x ⊙ M
+    Y.resize(x.rows(), x.cols());
+    const Index rows = x.rows();
+    detail::for_column_blocks(rows, x.cols(), [&](Index first, Index count) {
+      mask_values(key, keep, scale, first * rows, (first + count) * rows, x.data(), M.data(), Y.data());
+    });
     return Y;
   }
 
@@ -75,6 +82,15 @@ class Dropout : public Layer<T> {
   const Matrix<T>& mask() const { return M; }
 
  private:
+  // Values begin … end − 1 (in storage order) of the mask M, drawn from `key`, and of y = x ⊙ M.
+  static void mask_values(std::uint64_t key, double keep, T scale, Index begin, Index end, const T* x, T* mask, T* y) {
+    for (Index i = begin; i < end; ++i) {
+      const T m = Random::uniform_at(key, static_cast<std::uint64_t>(i)) < keep ? scale : T(0);
+      mask[i] = m;
+      y[i] = x[i] * m;  // y = x ⊙ M
+    }
+  }
+
   double rate_;
   std::optional<std::uint64_t> seed_;  // the constructor's seed, if any
   Random random_;

@@ -259,8 +259,10 @@ class Sequential {
   // loss is left in its gradient matrix, and the weights are unchanged (as loss.backward() in PyTorch).
   StepResult compute_gradients(const Matrix<T>& x, const Matrix<T>& targets) {
     if (!compiled()) throw std::logic_error("Sequential::train_step: call compile() first");
-    for (Parameter<T>& p : parameters_)
-      if (p.trainable()) p.gradient->setZero();                   // 1. zero gradients
+    for (Parameter<T>& p : parameters_)  // 1. zero gradients, in the optimizer's blocks (each
+      if (p.trainable())                 //    thread clears the blocks it will update)
+        detail::in_blocks(p.gradient->size(),
+                          [&](Index first, Index count) { detail::values(*p.gradient, first, count).setZero(); });
     const Matrix<T>& probabilities = forward(x, Mode::training);  // 2. forward
     const Index n = x.cols();
     const Matrix<T>& y = loss_targets(targets);  //    Y, or Y' when smoothing
