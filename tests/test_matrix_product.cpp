@@ -41,9 +41,10 @@ struct ProductShape {
 
 // Shapes: single values, partial tiles in every direction, k below and above one block (256),
 // and the shapes of the notebook's models (Dense 784→128 at batch 64, Conv2D's 64×288 kernel).
-const std::vector<ProductShape> shapes = {{1, 1, 1},     {1, 5, 1},      {3, 7, 2},      {31, 9, 7},    {32, 16, 8},
-                                          {33, 17, 9},   {64, 300, 24},  {70, 513, 13},  {10, 128, 64}, {128, 784, 64},
-                                          {128, 64, 50}, {64, 288, 121}, {288, 64, 121}, {17, 1, 40}};
+const std::vector<ProductShape> shapes = {{2, 3, 5},      {40, 30, 15},  {64, 260, 11},  {1, 1, 1},     {1, 5, 1},
+                                          {3, 7, 2},      {31, 9, 7},    {32, 16, 8},    {33, 17, 9},   {64, 300, 24},
+                                          {70, 513, 13},  {10, 128, 64}, {128, 784, 64}, {128, 64, 50}, {64, 288, 121},
+                                          {288, 64, 121}, {17, 1, 40}};
 
 template <typename T>
 void check_all_layouts(const ProductShape& s, bool accumulate) {
@@ -70,6 +71,14 @@ void check_all_layouts(const ProductShape& s, bool accumulate) {
   c = c0;
   detail::product(c, a_t.transpose(), b_t.transpose(), accumulate);
   CHECK(worst_relative_error(c, want, scale) < tolerance);
+  // With a bias added to every column.
+  const Matrix<T> bias = random_of<T>(s.m, 1, 4);
+  Matrix<T> want_biased = want;
+  want_biased.colwise() += bias.col(0);
+  Matrix<T> biased = c0;
+  detail::product(biased, a, b, accumulate, bias.data());
+  const Matrix<T> biased_scale = scale + bias.cwiseAbs().replicate(1, s.n);
+  CHECK(worst_relative_error(biased, want_biased, biased_scale) < tolerance);
   for (int threads : {1, 2}) {  // cut into bands on the threads: the same values, bit for bit
     tinynet::set_num_threads(threads);
     c = c0;

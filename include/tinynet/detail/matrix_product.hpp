@@ -21,9 +21,9 @@
 //
 // A and B are read where they lie in memory, with no copy, whenever their layout allows it: A
 // needs each column's MR values contiguous (A not transposed), B either layout. A transposed A
-// (the backward passes' Wᵀ, Kᵀ) and the partial tiles at the edges are first copied into a
-// small zero-padded block ("packed"); a partial tile is summed whole and only its part inside C
-// is stored. Every entry of C is the same sum in the same order whichever tile, task or thread
+// (the backward passes' Wᵀ, Kᵀ) and a tile cut by C's bottom edge are first copied into a small
+// zero-padded block ("packed"); a tile cut by the bottom edge is summed whole and only its rows
+// inside C are stored, and C's right edge is covered by narrower tiles (4, 2, 1 columns). Every entry of C is the same sum in the same order whichever tile, task or thread
 // computes it, so the result never depends on how the product is cut into tasks.
 //
 // The vector instructions come from a small adapter, Simd<T> below: AVX-512, AVX2 with FMA, or
@@ -188,23 +188,27 @@ struct Tiling {
 // column[j][p]; with its rows contiguous at row[p·step + j].
 enum class BLayout { columns, rows };
 
-// One tile: C[0 … MR−1, 0 … NR−1] (+)= Σ_{p < kc} A[0 … MR−1, p] · B[p, 0 … NR−1], where A's
-// column p is a[p·a_step …] (MR contiguous values) and B[p, j] is b[j·b_step + p] (columns) or
-// b[p·b_step + j] (rows). Only the top-left rows × cols of the tile are stored in C (edges).
-template <typename T, BLayout layout>
+// One tile of `width` columns (NR, or fewer at the right edge of C):
+//
+//   C[0 … MR−1, j] (+)= Σ_{p < kc} A[0 … MR−1, p] · B[p, j]  (+ bias[0 … MR−1])    j < width
+//
+// where A's column p is a[p·a_step …] (MR contiguous values) and B[p, j] is b[j·b_step + p]
+// (columns) or b[p·b_step + j] (rows). Only the top `rows` rows are stored (C's bottom edge).
+template <typename T, BLayout layout, int width>
 void multiply_tile(Index kc, const T* __restrict a, Index a_step, const T* __restrict b, Index b_step, T* __restrict c,
-                   Index c_step, Index rows, Index cols, bool accumulate) {
+                   Index c_step, Index rows, bool accumulate, const T* __restrict bias) {
   using S = Simd<T>;
   using Vec = typename S::Vec;
-  constexpr int NR = tile_columns, L = S::lanes;
-  Vec top[NR], bottom[NR];  // the tile: rows 0 … L−1 and L … 2L−1 of each column
-  for (int j = 0; j < NR; ++j) top[j] = bottom[j] = S::zero();
+  constexpr int L = S::lanes;
+  Vec top[static_cast<std::size_t>(width)],
+      bottom[static_cast<std::size_t>(width)];  // the tile: rows 0 … L−1 and L … 2L−1 of each column
+  for (int j = 0; j < width; ++j) top[j] = bottom[j] = S::zero();
   if constexpr (layout == BLayout::columns) {
-    const T* column[NR];
-    for (int j = 0; j < NR; ++j) column[j] = b + j * b_step;
+    const T* column[static_cast<std::size_t>(width)];
+    for (int j = 0; j < width; ++j) column[j] = b + j * b_step;
     for (Index p = 0; p < kc; ++p) {
       const Vec a_top = S::load(a + p * a_step), a_bottom = S::load(a + p * a_step + L);
-      for (int j = 0; j < NR; ++j) {
+      for (int j = 0; j < width; ++j) {
         const Vec b_pj = S::broadcast(column[j][p]);
         top[j] = S::fma(a_top, b_pj, top[j]);  // C[:, j] += A[:, p] · B[p, j]
         bottom[j] = S::fma(a_bottom, b_pj, bottom[j]);
@@ -214,16 +218,20 @@ void multiply_tile(Index kc, const T* __restrict a, Index a_step, const T* __res
     for (Index p = 0; p < kc; ++p) {
       const Vec a_top = S::load(a + p * a_step), a_bottom = S::load(a + p * a_step + L);
       const T* row = b + p * b_step;
-      for (int j = 0; j < NR; ++j) {
+      for (int j = 0; j < width; ++j) {
         const Vec b_pj = S::broadcast(row[j]);
         top[j] = S::fma(a_top, b_pj, top[j]);
         bottom[j] = S::fma(a_bottom, b_pj, bottom[j]);
       }
     }
   }
-  if (rows == 2 * L && cols == NR) {  // a whole tile: straight from the registers into C
-    for (int j = 0; j < NR; ++j) {
+  if (rows == 2 * L) {  // all rows: straight from the registers into C
+    for (int j = 0; j < width; ++j) {
       T* cj = c + j * c_step;
+      if (bias) {
+        top[j] = S::add(top[j], S::load(bias));
+        bottom[j] = S::add(bottom[j], S::load(bias + L));
+      }
       if (accumulate) {
         top[j] = S::add(top[j], S::load(cj));
         bottom[j] = S::add(bottom[j], S::load(cj + L));
@@ -233,13 +241,13 @@ void multiply_tile(Index kc, const T* __restrict a, Index a_step, const T* __res
     }
     return;
   }
-  T tile[static_cast<std::size_t>(2 * L * NR)];  // an edge tile: through a buffer, then only the part inside C
-  for (int j = 0; j < NR; ++j) {
-    S::store(tile + 2 * L * j, top[j]);
-    S::store(tile + 2 * L * j + L, bottom[j]);
+  T tile[static_cast<std::size_t>(2 * L)];  // the bottom edge: through a buffer, then the rows inside C
+  for (int j = 0; j < width; ++j) {
+    S::store(tile, top[j]);
+    S::store(tile + L, bottom[j]);
+    T* cj = c + j * c_step;
+    for (Index i = 0; i < rows; ++i) cj[i] = (accumulate ? cj[i] : T(0)) + (tile[i] + (bias ? bias[i] : T(0)));
   }
-  for (Index j = 0; j < cols; ++j)
-    for (Index i = 0; i < rows; ++i) c[i + j * c_step] = (accumulate ? c[i + j * c_step] : T(0)) + tile[2 * L * j + i];
 }
 
 // The rows × kc block of A at (i0, p0), packed as kc columns of MR values (zeros below `rows`).
@@ -259,18 +267,31 @@ void pack_a(MatrixView<T> a, Index i0, Index rows, Index p0, Index kc, T* out) {
     for (Index i = rows; i < MR; ++i) out[p * MR + i] = T(0);
 }
 
-// The kc × cols block of B at (p0, j0), packed as kc rows of NR values (zeros right of `cols`).
-template <typename T>
-void pack_b(MatrixView<T> b, Index p0, Index kc, Index j0, Index cols, T* out) {
-  constexpr Index NR = Tiling<T>::NR;
-  for (Index p = 0; p < kc; ++p)
-    for (Index j = 0; j < NR; ++j) out[p * NR + j] = j < cols ? b(p0 + p, j0 + j) : T(0);
+// Columns j0 … j0 + width − 1 of one row of tiles: B read in place when its rows or its columns
+// are contiguous (always, for matrices and their transposes), else first copied into `packed`.
+template <typename T, int width>
+void multiply_columns(Index kc, const T* a_tile, Index a_step, MatrixView<T> b, Index p0, Index j0, T* c_tile,
+                      Index c_stride, Index rows, bool accumulate, const T* bias, T* packed) {
+  if (b.row_stride == 1) {
+    const T* b_tile = b.data + p0 + j0 * b.column_stride;
+    multiply_tile<T, BLayout::columns, width>(kc, a_tile, a_step, b_tile, b.column_stride, c_tile, c_stride, rows,
+                                              accumulate, bias);
+  } else if (b.column_stride == 1) {
+    const T* b_tile = b.data + p0 * b.row_stride + j0;
+    multiply_tile<T, BLayout::rows, width>(kc, a_tile, a_step, b_tile, b.row_stride, c_tile, c_stride, rows, accumulate,
+                                           bias);
+  } else {
+    for (Index p = 0; p < kc; ++p)
+      for (Index j = 0; j < width; ++j) packed[p * width + j] = b(p0 + p, j0 + j);
+    multiply_tile<T, BLayout::rows, width>(kc, a_tile, a_step, packed, width, c_tile, c_stride, rows, accumulate, bias);
+  }
 }
 
-// Rows [row_first, row_end) × columns [col_first, col_end) of C = A · B (or +=), on this thread.
+// Rows [row_first, row_end) × columns [col_first, col_end) of C = A · B (+ C with accumulate)
+// (+ bias·1ᵀ when bias is not null), on this thread.
 template <typename T>
-void product_block(T* c, Index c_stride, MatrixView<T> a, MatrixView<T> b, bool accumulate, Index row_first,
-                   Index row_end, Index col_first, Index col_end) {
+void product_block(T* c, Index c_stride, MatrixView<T> a, MatrixView<T> b, bool accumulate, const T* bias,
+                   Index row_first, Index row_end, Index col_first, Index col_end) {
   using Tile = Tiling<T>;
   constexpr Index MR = Tile::MR, NR = Tile::NR, KC = Tile::KC;
   alignas(64) T a_packed[static_cast<std::size_t>(MR * KC)];
@@ -279,7 +300,7 @@ void product_block(T* c, Index c_stride, MatrixView<T> a, MatrixView<T> b, bool 
   if (k == 0) {  // an empty sum
     for (Index j = col_first; j < col_end; ++j)
       for (Index i = row_first; i < row_end; ++i)
-        if (!accumulate) c[i + j * c_stride] = T(0);
+        c[i + j * c_stride] = (accumulate ? c[i + j * c_stride] : T(0)) + (bias ? bias[i] : T(0));
     return;
   }
   for (Index p0 = 0; p0 < k; p0 += KC) {
@@ -294,26 +315,25 @@ void product_block(T* c, Index c_stride, MatrixView<T> a, MatrixView<T> b, bool 
         a_tile = a_packed;
         a_step = MR;
       }
-      for (Index j0 = col_first; j0 < col_end; j0 += NR) {
-        const Index cols = std::min(NR, col_end - j0);
-        T* c_tile = c + i0 + j0 * c_stride;
-        if (cols < NR) {
-          pack_b(b, p0, kc, j0, cols, b_packed);
-          multiply_tile<T, BLayout::rows>(kc, a_tile, a_step, b_packed, NR, c_tile, c_stride, rows, cols, add);
-        } else if (b.row_stride == 1) {
-          const T* b_tile = b.data + p0 + j0 * b.column_stride;
-          multiply_tile<T, BLayout::columns>(kc, a_tile, a_step, b_tile, b.column_stride, c_tile, c_stride, rows, cols,
-                                             add);
-        } else {
-          const T* b_tile = b.data + p0 * b.row_stride + j0 * b.column_stride;
-          if (b.column_stride != 1) {  // neither layout (a strided view): pack it
-            pack_b(b, p0, kc, j0, cols, b_packed);
-            b_tile = b_packed;
-          }
-          const Index b_step = b.column_stride == 1 ? b.row_stride : NR;
-          multiply_tile<T, BLayout::rows>(kc, a_tile, a_step, b_tile, b_step, c_tile, c_stride, rows, cols, add);
+      const T* tile_bias = bias && p0 == 0 ? bias + i0 : nullptr;  // the bias, once
+      // Whole tiles of NR columns, then the right edge in tiles of 4, 2 and 1.
+      Index j0 = col_first;
+      for (; j0 + NR <= col_end; j0 += NR)
+        multiply_columns<T, int{NR}>(kc, a_tile, a_step, b, p0, j0, c + i0 + j0 * c_stride, c_stride, rows, add,
+                                     tile_bias, b_packed);
+      if constexpr (NR > 4) {
+        if (j0 + 4 <= col_end) {
+          multiply_columns<T, 4>(kc, a_tile, a_step, b, p0, j0, c + i0 + j0 * c_stride, c_stride, rows, add, tile_bias,
+                                 b_packed);
+          j0 += 4;
         }
       }
+      for (; j0 + 2 <= col_end; j0 += 2)
+        multiply_columns<T, 2>(kc, a_tile, a_step, b, p0, j0, c + i0 + j0 * c_stride, c_stride, rows, add, tile_bias,
+                               b_packed);
+      if (j0 < col_end)
+        multiply_columns<T, 1>(kc, a_tile, a_step, b, p0, j0, c + i0 + j0 * c_stride, c_stride, rows, add, tile_bias,
+                               b_packed);
     }
   }
 }
@@ -327,20 +347,25 @@ void check_product_shapes(const C& c, Index a_rows, Index a_cols, Index b_rows, 
                            std::to_string(c.rows()) + " × " + std::to_string(c.cols()) + ")");
 }
 
-// dst = lhs · rhs, or dst += lhs · rhs with accumulate, on this thread. dst is a column-major
-// matrix or map with its columns contiguous; lhs and rhs are matrices, maps or their transposes.
+// dst = lhs · rhs, or dst += lhs · rhs with accumulate, on this thread; with a bias (a column
+// vector of dst.rows() values), it is also added to every column: dst (+)= lhs · rhs + bias·1ᵀ.
+// dst is a column-major matrix or map with its columns contiguous; lhs and rhs are matrices, maps
+// or their transposes.
 template <typename Dst, typename Lhs, typename Rhs>
-void product(Dst&& dst, const Lhs& lhs, const Rhs& rhs, bool accumulate) {
+void product(Dst&& dst, const Lhs& lhs, const Rhs& rhs, bool accumulate,
+             const typename std::remove_reference_t<Dst>::Scalar* bias = nullptr) {
   check_product_shapes(dst, lhs.rows(), lhs.cols(), rhs.rows(), rhs.cols());
 #if defined(__SSE2__)
   static_assert(!std::remove_reference_t<Dst>::IsRowMajor, "the product writes a column-major matrix");
   if (dst.innerStride() != 1) throw std::logic_error("matrix product: the result's columns must be contiguous");
-  product_block(dst.data(), dst.outerStride(), view_of(lhs), view_of(rhs), accumulate, 0, dst.rows(), 0, dst.cols());
+  product_block(dst.data(), dst.outerStride(), view_of(lhs), view_of(rhs), accumulate, bias, 0, dst.rows(), 0,
+                dst.cols());
 #else
   if (accumulate)
     dst.noalias() += lhs * rhs;
   else
     dst.noalias() = lhs * rhs;
+  if (bias) dst.colwise() += Eigen::Map<const Vector<typename std::remove_reference_t<Dst>::Scalar>>(bias, dst.rows());
 #endif
 }
 
@@ -349,7 +374,8 @@ void product(Dst&& dst, const Lhs& lhs, const Rhs& rhs, bool accumulate) {
 // about 1M multiply-adds each (a task must pay for handing it to a thread), at most 16. The
 // cut depends only on the sizes, and each entry is computed the same way in any band.
 template <typename Dst, typename Lhs, typename Rhs>
-void parallel_product(Dst&& dst, const Lhs& lhs, const Rhs& rhs, bool accumulate) {
+void parallel_product(Dst&& dst, const Lhs& lhs, const Rhs& rhs, bool accumulate,
+                      const typename std::remove_reference_t<Dst>::Scalar* bias = nullptr) {
   check_product_shapes(dst, lhs.rows(), lhs.cols(), rhs.rows(), rhs.cols());
 #if defined(__SSE2__)
   using T = typename std::remove_reference_t<Dst>::Scalar;
@@ -369,12 +395,12 @@ void parallel_product(Dst&& dst, const Lhs& lhs, const Rhs& rhs, bool accumulate
   parallel_for(tasks, [&](Index task) {
     const Index first = task * tiles_per_task * tile, end = std::min(extent, first + tiles_per_task * tile);
     if (by_rows)
-      product_block(c, c_stride, a, b, accumulate, first, end, Index{0}, n);
+      product_block(c, c_stride, a, b, accumulate, bias, first, end, Index{0}, n);
     else
-      product_block(c, c_stride, a, b, accumulate, Index{0}, m, first, end);
+      product_block(c, c_stride, a, b, accumulate, bias, Index{0}, m, first, end);
   });
 #else
-  product(dst, lhs, rhs, accumulate);
+  product(dst, lhs, rhs, accumulate, bias);
 #endif
 }
 

@@ -59,8 +59,7 @@ class Dense : public Layer<T> {
     this->check_forward(x);
     if (mode == Mode::training) X = x;  // kept for dW = dY · Xᵀ (inference needs no copy)
     Y.resize(units_, x.cols());
-    detail::parallel_product(Y, W, x, false);  // Y = W · X
-    Y.colwise() += b.col(0);                   //   + b
+    detail::parallel_product(Y, W, x, false, b.data());  // Y = W · X + b (b added to every column)
     return Y;
   }
 
