@@ -7,16 +7,18 @@
 //   bench info                         compiler, Eigen, SIMD, OpenMP of this build
 //   bench flops   --model NAME         the model's floating-point work per image (see below)
 //   bench train   --model NAME [--threads T] [--epochs E] [--limit N] [--batch-size B] [--seed S]
-//                 [--test 1]
+//                 [--warmup-steps W] [--test 1]
 //   bench predict --model NAME [--threads T] [--batch 1,256,10000] [--limit N]
 //                 [--latency-images N] [--latency-seconds S] [--passes P] [--seed S]
 //   common:       [--data DIR]  (default $TINYNET_DATA, else /usr/share/datasets/fashion-mnist)
 //
 // train: builds the recipe's model (the recipe's optimizer, and for cnn-best its augmentation
-// and learning-rate schedule), trains it for E epochs (default 1) on the first N training
-// images (default all 60,000) with batch size B (default the recipe's), silently and without
-// validation data, and prints the seconds of each epoch as fit() measures them (the steps
-// only: shuffling, gathering each batch, augmentation, forward, backward, update). Loading
+// and learning-rate schedule), trains it for W steps on the first batches (--warmup-steps,
+// default 50; not timed, so that the timed epochs are the steady state), then for E epochs
+// (default 1) on the first N training images (default all 60,000) with batch size B (default
+// the recipe's), silently and without validation data, and prints the seconds of each epoch as
+// fit() measures them (the steps only: shuffling, gathering each batch, augmentation, forward,
+// backward, update). Loading
 // the data and building the model are timed separately (load_s). --test 1 also reports the
 // test-set loss and accuracy after training (not timed), to compare accuracies over seeds.
 //
@@ -76,8 +78,8 @@ using Clock = std::chrono::steady_clock;
 const char* const usage = R"(Usage:
   bench info
   bench flops   --model NAME
-  bench train   --model NAME [--threads T] [--epochs E] [--limit N] [--batch-size B] [--seed S] [--test 1]
-                [--data DIR]
+  bench train   --model NAME [--threads T] [--epochs E] [--limit N] [--batch-size B] [--seed S]
+                [--warmup-steps W] [--test 1] [--data DIR]
   bench predict --model NAME [--threads T] [--batch 1,256,10000] [--limit N] [--latency-images N]
                 [--latency-seconds S] [--passes P] [--seed S] [--data DIR]
 Models: the recipes of examples/fashion_mnist/models.hpp (mlp, mlp-deep, cnn, cnn-best, ...).
@@ -288,6 +290,16 @@ void train(const Args& a) {
   // The recipe's callbacks and augmentation, set up for its own epoch count (cnn-best's
   // learning-rate schedule is then the one of its first epochs).
   if (recipe.customize) recipe.customize(fit, std::max(recipe.epochs, epochs));
+  // Warm-up, not timed: --warmup-steps steps on the first batches, so that the timed epochs are
+  // the steady state (buffers sized, threads started, caches and allocator warm), as for PyTorch.
+  const long warmup_steps = std::min<long>(a.number("warmup-steps", 50), data.images.cols() / batch_size);
+  if (warmup_steps > 0) {
+    tinynet::FitOptions<float> warmup = fit;
+    warmup.epochs = 1;
+    const auto warmup_images = static_cast<std::size_t>(warmup_steps * batch_size);
+    const std::vector<int> warmup_labels(data.labels.begin(), data.labels.begin() + static_cast<long>(warmup_images));
+    model.fit(data.images.left(static_cast<Index>(warmup_images)), warmup_labels, warmup);
+  }
   const auto fit_start = Clock::now();
   const tinynet::History history = model.fit(data.images, data.labels, fit);
   const double fit_s = seconds_since(fit_start);

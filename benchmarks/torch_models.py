@@ -4,7 +4,7 @@ batch sizes and data, timed the way bench.cpp times tinynet, printing the same J
 
   /usr/bin/python3 benchmarks/torch_models.py info
   /usr/bin/python3 benchmarks/torch_models.py train   --model NAME [--threads T] [--epochs E] [--limit N]
-                                                      [--batch-size B] [--seed S] [--test 1]
+                                                      [--batch-size B] [--seed S] [--warmup-steps W] [--test 1]
   /usr/bin/python3 benchmarks/torch_models.py predict --model NAME [--threads T] [--batch 1,256,10000]
                                                       [--limit N] [--latency-images N] [--latency-seconds S]
                                                       [--passes P] [--seed S]
@@ -24,8 +24,9 @@ Models, as the recipes of examples/fashion_mnist/models.hpp build them in tinyne
 The loss is CrossEntropyLoss on the logits (tinynet's Softmax + cross-entropy, fused). Images are
 read from the same IDX files with gzip and numpy, scaled to [0, 1].
 
-train: trains on the first N training images (default all 60,000) for E epochs (default 1) and
-reports each epoch's seconds: shuffling (randperm), gathering each batch by index, augmenting
+train: trains W steps on the first batches (--warmup-steps, default 50; not timed, so that the
+timed epochs are the steady state), then on the first N training images (default all 60,000) for
+E epochs (default 1), and reports each epoch's seconds: shuffling (randperm), gathering each batch by index, augmenting
 (cnn-best), forward, backward and the optimizer step; loading and building are timed apart.
 predict: the untrained model in eval mode under torch.no_grad(), over the first N test images
 (default 10,000) at each batch size, a warm-up pass and then P timed passes (default 3), the
@@ -158,6 +159,15 @@ def train(a):
     n = len(x)
     epoch_s, losses = [], []
     model.train()
+    # Warm-up, not timed (as bench.cpp's): --warmup-steps steps on the first batches, so that the
+    # timed epochs are the steady state (PyTorch's first steps allocate and initialise lazily).
+    for i in range(0, min(a.warmup_steps, n // batch) * batch, batch):
+        xb, yb = x[i:i + batch], y[i:i + batch]
+        if a.model == "cnn-best":
+            xb = shift_and_flip(xb, generator)
+        opt.zero_grad()
+        lossf(model(xb), yb).backward()
+        opt.step()
     fit_start = time.perf_counter()
     for epoch in range(a.epochs):
         for group in opt.param_groups:
@@ -266,6 +276,7 @@ def main():
     p.add_argument("--limit", type=int, default=0, help="use the first N images only (0: all)")
     p.add_argument("--batch-size", type=int, default=0, help="training batch size (0: the recipe's)")
     p.add_argument("--seed", type=int, default=42, help="torch.manual_seed and the shuffling order")
+    p.add_argument("--warmup-steps", type=int, default=50, help="training steps before the timed epochs (not timed)")
     p.add_argument("--test", type=int, default=0, help="1: report the test accuracy after training (not timed)")
     p.add_argument("--batch", default="1,256,10000", help="inference batch sizes")
     p.add_argument("--latency-images", type=int, default=2000, help="images predicted one by one at batch 1")

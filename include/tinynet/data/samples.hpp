@@ -33,6 +33,22 @@ class Samples {
       images_->gather_values(columns, out);
   }
 
+  // Asks the processor to start loading the samples at `columns` into its caches, and returns at
+  // once. fit calls it for the next batch: a batch's samples are scattered over the whole data
+  // set, and the step that gathers them waited for each in turn (a tenth of the notebook MLP's
+  // epoch); prefetched, they arrive while the step before computes.
+  template <typename Columns>
+  void prefetch(const Columns& columns) const {
+    constexpr Index cache_line = 64;
+    const Index bytes = rows() * static_cast<Index>(values_ ? sizeof(T) : 1);
+    for (Index j = 0; j < static_cast<Index>(columns.size()); ++j) {
+      const Index c = columns[j];
+      const auto* sample = values_ ? reinterpret_cast<const char*>(values_->col(c).data())
+                                   : reinterpret_cast<const char*>(images_->bytes().col(c).data());
+      for (Index at = 0; at < bytes; at += cache_line) __builtin_prefetch(sample + at);
+    }
+  }
+
   // out = samples first .. first + n − 1, as values, in column blocks over the threads.
   void copy(Index first, Index n, Matrix<T>& out) const {
     out.resize(rows(), n);
