@@ -6,6 +6,7 @@
 
 #include <tinynet/core.hpp>
 #include <tinynet/detail/parallel.hpp>
+#include <tinynet/detail/thread_tuner.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -109,6 +110,44 @@ TEST_CASE("Each thread starts on its own share of the tasks, and takes over a sl
       std::this_thread::yield();
   });
   CHECK(caller_took_7.load());
+}
+
+namespace {
+// A step of two tasks whose cost depends on where they run: `on_worker` seconds for a task run
+// by another thread than the caller, `on_caller` seconds for one run by the caller.
+int timed_step(std::chrono::microseconds on_caller, std::chrono::microseconds on_worker) {
+  const auto caller = std::this_thread::get_id();
+  tinynet::detail::parallel_for(
+      2, [&](Index) { std::this_thread::sleep_for(std::this_thread::get_id() == caller ? on_caller : on_worker); });
+  return 1;
+}
+}  // namespace
+
+TEST_CASE("The thread tuner runs a step alone when that is faster, and on the threads when they are", "[threads]") {
+  if (tinynet::hardware_threads() < 2) {
+    WARN("skipped: one hardware thread, so there is nothing to choose");
+    return;
+  }
+  const Threads two(2);
+  using std::chrono::microseconds;
+  using Tuner = tinynet::detail::ThreadTuner;
+  const Index probe_end = Tuner::warmup + 2 * Tuner::probes;
+  // A second thread that makes every task it runs 20x slower: after the probe, steps run alone.
+  Tuner slow_worker;
+  for (Index s = 0; s < probe_end; ++s)
+    slow_worker.run(64, [] { return timed_step(microseconds(300), microseconds(6000)); });
+  CHECK(slow_worker.alone());
+  const auto caller = std::this_thread::get_id();
+  bool only_caller = true;  // and they do: every task on the calling thread
+  slow_worker.run(64, [&] {
+    tinynet::detail::parallel_for(4, [&](Index) { only_caller = only_caller && std::this_thread::get_id() == caller; });
+    return 1;
+  });
+  CHECK(only_caller);
+  // Tasks that cost the same anywhere: two threads halve the step, so steps use them.
+  Tuner even;
+  for (Index s = 0; s < probe_end; ++s) even.run(64, [] { return timed_step(microseconds(2000), microseconds(2000)); });
+  CHECK_FALSE(even.alone());
 }
 
 TEST_CASE("parallel_for rethrows a task's exception after the other tasks end", "[threads]") {

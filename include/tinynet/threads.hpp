@@ -7,6 +7,10 @@
 // is every hardware thread. Eigen's own threading is switched off (Eigen::setNbThreads(1)),
 // so that a product running inside a task does not start threads of its own.
 //
+// The count is an upper bound: fit times its steps on all the threads and on the calling thread
+// alone now and then, and runs them the faster way (detail/thread_tuner.hpp), so that more
+// threads never make training slower (a step too small to share, another program busy on a core).
+//
 // A thread count above the machine's hardware threads only makes threads wait for each other
 // (one test ran 235x slower with 1000 threads on 2 cores), so set_num_threads caps it and
 // returns the count it set. The results do not depend on the thread count: how the work is

@@ -73,7 +73,7 @@ class ThreadPool {
   template <typename F>
   void parallel_for(Index tasks, F&& f) {
     if (tasks <= 0) return;
-    if (tasks == 1 || threads() == 1 || inside_task() || tasks > max_tasks) {  // on this thread alone
+    if (tasks == 1 || threads() == 1 || inside_task() || serial() || tasks > max_tasks) {  // on this thread alone
       std::exception_ptr error;
       for (Index t = 0; t < tasks; ++t) {
         try {
@@ -149,6 +149,27 @@ class ThreadPool {
   static bool& inside_task() {
     thread_local bool inside = false;
     return inside;
+  }
+
+ public:
+  // While a SerialScope lives, parallel_for on its thread runs every task on that thread (the
+  // workers sleep once they have polled for a while). fit uses one when a step runs faster so
+  // (detail/thread_tuner.hpp).
+  class SerialScope {
+   public:
+    SerialScope() : before_(serial()) { serial() = true; }
+    ~SerialScope() { serial() = before_; }
+    SerialScope(const SerialScope&) = delete;
+    SerialScope& operator=(const SerialScope&) = delete;
+
+   private:
+    bool before_;
+  };
+
+ private:
+  static bool& serial() {
+    thread_local bool alone = false;
+    return alone;
   }
 
   static void pause() {

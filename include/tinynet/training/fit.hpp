@@ -6,7 +6,9 @@
 //        that a run resumed at epoch e — initial_epoch — trains exactly as the uninterrupted one)
 //        for every batch of batch_size samples in that order:
 //          gather the batch's columns, augment them, and take one training step
-//          (model.train_step: forward, loss, backward, optimizer update)
+//          (model.train_step: forward, loss, backward, optimizer update), on all of tinynet's
+//          threads or on this one alone, whichever the last timings found faster
+//          (detail/thread_tuner.hpp: the results are the same either way)
 //        evaluate on the validation data
 //   3. stop early when a callback asks (model.stop_training) or a step is not finite
 //
@@ -23,6 +25,7 @@
 #include <tinynet/detail/flush_denormals.hpp>
 #include <tinynet/data/samples.hpp>
 #include <tinynet/detail/parallel.hpp>  // gather_columns
+#include <tinynet/detail/thread_tuner.hpp>
 #include <tinynet/random.hpp>
 #include <tinynet/tensor.hpp>
 #include <tinynet/training/callback.hpp>
@@ -116,6 +119,7 @@ History fit(Model& model, Samples<T> x, const Matrix<T>& targets, const FitOptio
     callbacks.insert(callbacks.begin(), std::make_shared<ProgressBar<T>>(options.verbose, *options.out));
 
   const detail::ScopedFlushDenormals flush_denormals;  // denormals would slow products 5-10x
+  detail::ThreadTuner tuner;  // whether a step runs faster on one thread (detail/thread_tuner.hpp)
   std::vector<Index> order(static_cast<std::size_t>(samples));
   Matrix<T> batch_x, batch_y;  // reused from step to step
 
@@ -137,14 +141,16 @@ History fit(Model& model, Samples<T> x, const Matrix<T>& targets, const FitOptio
     // The steps of one epoch.
     for (Index step = 0; step < steps; ++step) {
       const Index first = step * batch_size, n = std::min(batch_size, samples - first);
-      const Eigen::Map<const Eigen::Matrix<Index, Eigen::Dynamic, 1>> batch(order.data() + first, n);
-      x.gather(batch, batch_x);  // the batch's samples, as values
-      if (step + 1 < steps)      // and the next batch's on their way into the caches
-        x.prefetch(Eigen::Map<const Eigen::Matrix<Index, Eigen::Dynamic, 1>>(
-            order.data() + first + n, std::min(batch_size, samples - first - n)));
-      detail::gather_columns(targets, batch, batch_y);
-      if (options.augment) options.augment(batch_x, random);
-      const auto result = model.train_step(batch_x, batch_y, options.terminate_on_nan);
+      const auto result = tuner.run(n, [&] {  // on the threads, or on this one when that is faster
+        const Eigen::Map<const Eigen::Matrix<Index, Eigen::Dynamic, 1>> batch(order.data() + first, n);
+        x.gather(batch, batch_x);  // the batch's samples, as values
+        if (step + 1 < steps)      // and the next batch's on their way into the caches
+          x.prefetch(Eigen::Map<const Eigen::Matrix<Index, Eigen::Dynamic, 1>>(
+              order.data() + first + n, std::min(batch_size, samples - first - n)));
+        detail::gather_columns(targets, batch, batch_y);
+        if (options.augment) options.augment(batch_x, random);
+        return model.train_step(batch_x, batch_y, options.terminate_on_nan);
+      });
       if (!result.applied) {  // 3. a step that is not finite ends training, its update not applied
         history.stop_reason = "epoch " + std::to_string(epoch) + ", batch " + std::to_string(step + 1) + ": " +
                               result.problem + "; training stopped, the weights are those from before this batch";

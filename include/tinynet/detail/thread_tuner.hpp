@@ -1,0 +1,70 @@
+// Whether fit's training step runs faster on all of tinynet's threads or on the calling thread
+// alone: found out by timing it both ways now and then, and the faster way used in between.
+//
+// Why. A second thread pays only when the work it takes over outweighs what it costs: handing it
+// its tasks, and bringing into its core's cache the data the other core wrote last. How much that
+// is depends on the machine and the model. On a 2-core VM whose cores are far apart (a cache line
+// takes about 275 ns from one to the other), the notebook MLP's 0.2 ms step at batch 64 ran
+// slower on two threads than on one, while the CNN's ran 1.7× faster; and when another program
+// keeps one core busy, one thread on the free core often beats two that share it. The results
+// never depend on the choice: the work is cut into the same tasks, each computing the same values,
+// whatever the thread count (detail/parallel.hpp), so the tuner may switch at any step.
+//
+// How. After `warmup` untimed steps (the first ones size their buffers), and then every `period`
+// steps, it runs `probes` steps each way, alternating, so that a change in the machine's load hits
+// both alike, and keeps the way with the lower median seconds per sample until the next probe.
+// Probing costs at most `probes` steps run the slower way every `period`.
+#pragma once
+
+#include <tinynet/detail/thread_pool.hpp>
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+
+namespace tinynet::detail {
+
+class ThreadTuner {
+ public:
+  static constexpr Index warmup = 4, probes = 6, period = 400;
+
+  // Runs step(), work on `samples` samples, on all threads or on this one alone, and returns
+  // what step() returns.
+  template <typename Step>
+  auto run(Index samples, Step&& step) {
+    if (ThreadPool::instance().threads() == 1) return step();
+    const Index position = steps_ < warmup ? -1 : (steps_ - warmup) % period;
+    ++steps_;
+    const bool probing = position >= 0 && position < 2 * probes;
+    const bool alone = probing ? position % 2 == 1 : alone_;
+    const auto start = std::chrono::steady_clock::now();
+    auto result = alone ? run_alone(step) : step();
+    if (!probing) return result;
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    (alone ? alone_seconds_ : all_seconds_)[static_cast<std::size_t>(position / 2)] =
+        seconds / static_cast<double>(std::max<Index>(samples, 1));
+    if (position == 2 * probes - 1) alone_ = median(alone_seconds_) < median(all_seconds_);
+    return result;
+  }
+
+  // Whether the steps between probes run on the calling thread alone (for tests and curiosity).
+  bool alone() const { return alone_; }
+
+ private:
+  template <typename Step>
+  static auto run_alone(Step& step) {
+    const ThreadPool::SerialScope serial;
+    return step();
+  }
+
+  static double median(std::array<double, static_cast<std::size_t>(probes)> seconds) {
+    std::sort(seconds.begin(), seconds.end());
+    return (seconds[(probes - 1) / 2] + seconds[probes / 2]) / 2;
+  }
+
+  Index steps_ = 0;
+  bool alone_ = false;
+  std::array<double, static_cast<std::size_t>(probes)> all_seconds_{}, alone_seconds_{};
+};
+
+}  // namespace tinynet::detail
