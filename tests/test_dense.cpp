@@ -68,3 +68,12 @@ TEST_CASE("Dense rejects an input of the wrong width", "[dense]") {
                       tinynet_test::contains("input has 21 features per sample, expected 20"));
   REQUIRE_THROWS_WITH(ok.backward(Matrix<float>::Zero(10, 3)), tinynet_test::contains("before forward"));
 }
+
+TEST_CASE("A layer's forward reads a block of a matrix's columns where it lies", "[dense]") {
+  Dense<double> layer(4, 3);
+  layer.build({4}, 7);
+  const Matrix<double> x = tinynet_test::random_matrix(4, 10, 3);
+  const Matrix<double> block = x.middleCols(2, 5);
+  const Matrix<double> from_copy = layer.forward(block, Mode::inference);
+  CHECK(layer.forward(x.middleCols(2, 5), Mode::inference) == from_copy);  // tinynet::MatrixRef, no copy
+}

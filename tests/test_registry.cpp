@@ -44,7 +44,7 @@ class Double : public tinynet::Layer<T> {
     this->input_shape_ = this->output_shape_ = input;
     return input;
   }
-  const Matrix<T>& forward(const Matrix<T>& x, tinynet::Mode) override {
+  const Matrix<T>& forward(const tinynet::MatrixRef<T>& x, tinynet::Mode) override {
     y_ = 2 * x;
     return y_;
   }

@@ -22,7 +22,7 @@ class Swish : public tinynet::Layer<T> {
     return input_shape;
   }
 
-  const tinynet::Matrix<T>& forward(const tinynet::Matrix<T>& x, tinynet::Mode) override {
+  const tinynet::Matrix<T>& forward(const tinynet::MatrixRef<T>& x, tinynet::Mode) override {
     this->check_forward(x);
     S = x.unaryExpr([](T v) { return T(1) / (T(1) + std::exp(-v)); });  // σ(x)
     Y = x.cwiseProduct(S);                                              // y = x · σ(x)

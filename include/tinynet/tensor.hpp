@@ -25,6 +25,12 @@ using Matrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>;  // column-majo
 template <typename T>
 using Vector = Eigen::Matrix<T, Eigen::Dynamic, 1>;
 
+// A read-only reference to a matrix, or to a block of whole columns of one (m.middleCols(i, n)),
+// taken without a copy: a layer's forward pass reads its input this way, so that predict and
+// evaluate run a pass over columns of the caller's matrix where they lie.
+template <typename T>
+using MatrixRef = Eigen::Ref<const Matrix<T>>;
+
 using Index = Eigen::Index;
 
 // The shape of one sample, without the batch dimension: {features} for a vector,

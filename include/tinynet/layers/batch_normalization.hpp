@@ -85,7 +85,7 @@ class BatchNormalization : public Layer<T> {
     return input_shape;
   }
 
-  const Matrix<T>& forward(const Matrix<T>& x, Mode mode) override {
+  const Matrix<T>& forward(const MatrixRef<T>& x, Mode mode) override {
     this->check_forward(x);
     mode_ = mode;
     const Index m = x.size() / channels_;  // values per channel

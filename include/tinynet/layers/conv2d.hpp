@@ -136,7 +136,7 @@ class Conv2D : public Layer<T> {
     return this->output_shape_;
   }
 
-  const Matrix<T>& forward(const Matrix<T>& x, Mode mode) override {
+  const Matrix<T>& forward(const MatrixRef<T>& x, Mode mode) override {
     this->check_forward(x);
     const Index N = x.cols(), P = H_out_ * W_out_;  // P output pixels per sample
     const Index chunks = chunk_count(N);

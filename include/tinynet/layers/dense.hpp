@@ -55,7 +55,7 @@ class Dense : public Layer<T> {
     return this->output_shape_;
   }
 
-  const Matrix<T>& forward(const Matrix<T>& x, Mode mode) override {
+  const Matrix<T>& forward(const MatrixRef<T>& x, Mode mode) override {
     this->check_forward(x);
     if (mode == Mode::training) X = x;  // kept for dW = dY · Xᵀ (inference needs no copy)
     Y.resize(units_, x.cols());

@@ -45,7 +45,7 @@ class Dropout : public Layer<T> {
     return input_shape;
   }
 
-  const Matrix<T>& forward(const Matrix<T>& x, Mode mode) override {
+  const Matrix<T>& forward(const MatrixRef<T>& x, Mode mode) override {
     this->check_forward(x);
     mode_ = mode;
     if (mode == Mode::inference) {

@@ -29,7 +29,7 @@ class ELU : public Layer<T> {
     return input_shape;
   }
 
-  const Matrix<T>& forward(const Matrix<T>& x, Mode) override {
+  const Matrix<T>& forward(const MatrixRef<T>& x, Mode) override {
     this->check_forward(x);
     const T alpha = static_cast<T>(alpha_);
     X = x;  // kept: the sign of x picks the branch

@@ -27,7 +27,7 @@ class Flatten : public Layer<T> {
     return this->output_shape_;
   }
 
-  const Matrix<T>& forward(const Matrix<T>& x, Mode) override {
+  const Matrix<T>& forward(const MatrixRef<T>& x, Mode) override {
     this->check_forward(x);
     Y = x;  // y = x: same values, same order
     return Y;

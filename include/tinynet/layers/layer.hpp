@@ -39,7 +39,7 @@ class Layer {
   // and initialises the parameters from `seed`, and returns the output shape.
   virtual Shape build(const Shape& input_shape, std::uint64_t seed) = 0;
 
-  virtual const Matrix<T>& forward(const Matrix<T>& x, Mode mode) = 0;
+  virtual const Matrix<T>& forward(const MatrixRef<T>& x, Mode mode) = 0;
   virtual const Matrix<T>& backward(const Matrix<T>& dy) = 0;
 
   // Every tensor the layer owns, trainable first. Layers without parameters return {}.
@@ -73,7 +73,7 @@ class Layer {
   }
 
   // Throws unless x has as many rows as one sample of input_shape_ has values.
-  void check_forward(const Matrix<T>& x) const {
+  void check_forward(const MatrixRef<T>& x) const {
     if (x.rows() != input_shape_.size())
       throw std::invalid_argument(type() + "::forward: input has " + std::to_string(x.rows()) +
                                   " features per sample, expected " + std::to_string(input_shape_.size()) + " " +

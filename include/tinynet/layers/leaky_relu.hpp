@@ -31,7 +31,7 @@ class LeakyReLU : public Layer<T> {
     return input_shape;
   }
 
-  const Matrix<T>& forward(const Matrix<T>& x, Mode) override {
+  const Matrix<T>& forward(const MatrixRef<T>& x, Mode) override {
     this->check_forward(x);
     const T a = static_cast<T>(negative_slope_);
     Y = (x.array() >= T(0)).select(x, a * x);  // y = x, or a · x below 0

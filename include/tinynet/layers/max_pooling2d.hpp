@@ -70,7 +70,7 @@ class MaxPooling2D : public Layer<T> {
     return this->output_shape_;
   }
 
-  const Matrix<T>& forward(const Matrix<T>& x, Mode) override {
+  const Matrix<T>& forward(const MatrixRef<T>& x, Mode) override {
     this->check_forward(x);
     const Index N = x.cols();
     Y.resize(H_out_ * W_out_ * C_, N);

@@ -21,7 +21,7 @@ class ReLU : public Layer<T> {
     return input_shape;
   }
 
-  const Matrix<T>& forward(const Matrix<T>& x, Mode) override {
+  const Matrix<T>& forward(const MatrixRef<T>& x, Mode) override {
     this->check_forward(x);
     Y.resize(x.rows(), x.cols());
     detail::for_column_blocks(x.rows(), x.cols(), [&](Index first, Index n) {

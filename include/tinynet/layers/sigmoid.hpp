@@ -23,7 +23,7 @@ class Sigmoid : public Layer<T> {
     return input_shape;
   }
 
-  const Matrix<T>& forward(const Matrix<T>& x, Mode) override {
+  const Matrix<T>& forward(const MatrixRef<T>& x, Mode) override {
     this->check_forward(x);
     Y = x.unaryExpr([](T v) {
       if (v >= T(0)) return T(1) / (T(1) + std::exp(-v));  // y = 1 / (1 + e⁻ˣ)

@@ -31,7 +31,7 @@ class Softmax : public Layer<T> {
     return input_shape;
   }
 
-  const Matrix<T>& forward(const Matrix<T>& z, Mode) override {
+  const Matrix<T>& forward(const MatrixRef<T>& z, Mode) override {
     this->check_forward(z);
     column_max = z.colwise().maxCoeff();
     P = (z.rowwise() - column_max).array().exp();  // exp(z − max)

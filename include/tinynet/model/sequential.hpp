@@ -212,9 +212,8 @@ class Sequential {
     const Index pass_size = inference_pass_size(batch_size);
     for (Index start = 0; start < count; start += pass_size) {
       const Index n = std::min(pass_size, count - start);
-      x.copy(first + start, n, batch_x_);
       batch_y_ = targets.middleCols(start, n);
-      const Matrix<T>& p = forward(batch_x_, Mode::inference);
+      const Matrix<T>& p = forward(pass_input(x, first + start, n), Mode::inference);
       loss_sum += cross_entropy_sum(p, loss_targets(batch_y_));
       correct += count_correct(p, batch_y_);
     }
@@ -233,9 +232,10 @@ class Sequential {
   }
 
   // The forward pass through every layer; returns the last layer's output.
-  const Matrix<T>& forward(const Matrix<T>& x, Mode mode) {
-    const Matrix<T>* h = &x;
-    for (auto& layer : layers_) h = &layer->forward(*h, mode);
+  const Matrix<T>& forward(const MatrixRef<T>& x, Mode mode) {
+    if (layers_.empty()) throw std::logic_error("Sequential::forward: the model has no layers");
+    const Matrix<T>* h = &layers_.front()->forward(x, mode);
+    for (std::size_t l = 1; l < layers_.size(); ++l) h = &layers_[l]->forward(*h, mode);
     return *h;
   }
 
@@ -382,16 +382,19 @@ class Sequential {
     const detail::ScopedFlushDenormals flush_denormals;
     Matrix<T> out(output_shape().size(), x.cols());
     const Index pass_size = inference_pass_size(batch_size);
-    if (x.values() && x.cols() <= pass_size) {  // values in one pass: no need to copy them first
-      out = forward(*x.values(), Mode::inference);
-      return out;
-    }
     for (Index start = 0; start < x.cols(); start += pass_size) {
       const Index n = std::min(pass_size, x.cols() - start);
-      x.copy(start, n, batch_x_);
-      out.middleCols(start, n) = forward(batch_x_, Mode::inference);
+      out.middleCols(start, n) = forward(pass_input(x, start, n), Mode::inference);
     }
     return out;
+  }
+
+  // The input of an inference pass over samples first … first + n − 1: the columns of the
+  // caller's values where they lie, or images converted into batch_x_.
+  MatrixRef<T> pass_input(Samples<T> x, Index first, Index n) {
+    if (x.values()) return x.values()->middleCols(first, n);
+    x.copy(first, n, batch_x_);
+    return batch_x_;
   }
 
   static void check_batch_size(Index batch_size, const char* who) {
