@@ -131,7 +131,7 @@ TEST_CASE("The thread tuner runs a step alone when that is faster, and on the th
   const Threads two(2);
   using std::chrono::microseconds;
   using Tuner = tinynet::detail::ThreadTuner;
-  const Index probe_end = Tuner::warmup + 2 * Tuner::probes;
+  const Index probe_end = Tuner::warmup + Tuner::runs * Tuner::run_length;
   // A second thread that makes every task it runs 20x slower: after the probe, steps run alone.
   Tuner slow_worker;
   for (Index s = 0; s < probe_end; ++s)

@@ -63,8 +63,8 @@ Options:
   --optimizer NAME       adam, sgd or rmsprop (default: the model's)
   --label-smoothing X    label smoothing of the cross-entropy, in [0, 1) (default: the model's)
   --seed N               seed for initialisation and shuffling (default 42)
-  --threads N            threads for matrix products and loops (default: the model's:
-                         1 for the MLPs, all cores for the CNNs)
+  --threads N            at most N threads for matrix products and loops (default: all
+                         cores; training uses fewer when that is faster)
   --data DIR             Fashion-MNIST directory (default: $TINYNET_DATA, else
                          /usr/share/datasets/fashion-mnist from the dataset-fashion-mnist package)
   --limit N              train on the first N training images only
@@ -396,8 +396,7 @@ int run(const Options& options) {
   nlohmann::json runs = nlohmann::json::array();
   std::vector<std::pair<std::string, tinynet::History>> histories;
   for (const auto& recipe : recipes) {
-    const int threads = options.threads > 0 ? options.threads : recipe.threads;
-    const int used = tinynet::set_num_threads(threads > 0 ? threads : tinynet::hardware_threads());
+    const int used = tinynet::set_num_threads(options.threads > 0 ? options.threads : tinynet::hardware_threads());
     if (options.threads > used)
       std::cerr << "fashion_mnist: --threads " << options.threads << " is more than this machine's " << used
                 << " hardware threads; using " << used << '\n';

@@ -32,10 +32,6 @@ struct Recipe {
   bool validate_on_test = false;  // Keras's validation_data=(x_test, y_test)
   int patience = 0;               // EarlyStopping(monitor=val_loss) when > 0
   int kfold = 0;                  // k-fold cross-validation when > 1
-  // Threads when --threads is not given; 0: all cores. The MLPs' matrix products are too small
-  // to gain from a second thread (PyTorch is fastest at one thread on them too), and on a
-  // shared machine a second thread that waits for a busy core slows every product down.
-  int threads = 1;
   // Extra fit settings (callbacks, schedules, augmentation), given the final epoch count.
   std::function<void(tinynet::FitOptions<float>&, int epochs)> customize{};
 };
@@ -163,19 +159,20 @@ inline std::vector<Recipe> recipes() {
 
   // The notebook's CNN: Conv(32, 3×3, relu) → MaxPool 2 → Conv(64, 3×3, relu) → MaxPool 2 →
   // Flatten → Dense(64, relu) → Dense(10); Adam, batch 64, 10 epochs, validation_split 0.2.
-  all.push_back({.name = "cnn",
-                 .description = "the notebook's CNN (Conv32-Pool-Conv64-Pool-Dense64), Adam, batch 64, 10 epochs, "
-                                "20% validation split",
-                 .build =
-                     [](std::uint64_t seed) {
-                       Model m({28, 28, 1}, seed);
-                       m.add<Conv2D>(32, 3).add<ReLU>().add<MaxPooling2D>(2);
-                       m.add<Conv2D>(64, 3).add<ReLU>().add<MaxPooling2D>(2);
-                       m.add<Flatten>().add<Dense>(64).add<ReLU>().add<Dense>(10).add<Softmax>();
-                       return m;
-                     },
-                 .validation_split = 0.2,
-                 .threads = 0});
+  all.push_back({
+      .name = "cnn",
+      .description = "the notebook's CNN (Conv32-Pool-Conv64-Pool-Dense64), Adam, batch 64, 10 epochs, "
+                     "20% validation split",
+      .build =
+          [](std::uint64_t seed) {
+            Model m({28, 28, 1}, seed);
+            m.add<Conv2D>(32, 3).add<ReLU>().add<MaxPooling2D>(2);
+            m.add<Conv2D>(64, 3).add<ReLU>().add<MaxPooling2D>(2);
+            m.add<Flatten>().add<Dense>(64).add<ReLU>().add<Dense>(10).add<Softmax>();
+            return m;
+          },
+      .validation_split = 0.2,
+  });
 
   // tinynet's strongest CNN within 15 minutes on 2 cores: the notebook's two conv blocks (the
   // first with 'same' padding, so the second sees 14×14) with BatchNorm, Dropout, a wider Dense
@@ -203,7 +200,6 @@ inline std::vector<Recipe> recipes() {
        .epochs = 25,
        .batch_size = 64,
        .validate_on_test = true,
-       .threads = 0,
        .customize =
            [](FitOptions<float>& fit, int epochs) {
              fit.callbacks.push_back(std::make_shared<LearningRateScheduler<float>>(cosine_decay(2e-3, epochs)));

@@ -11,9 +11,12 @@
 // whatever the thread count (detail/parallel.hpp), so the tuner may switch at any step.
 //
 // How. After `warmup` untimed steps (the first ones size their buffers), and then every `period`
-// steps, it runs `probes` steps each way, alternating, so that a change in the machine's load hits
-// both alike, and keeps the way with the lower median seconds per sample until the next probe.
-// Probing costs at most `probes` steps run the slower way every `period`.
+// steps, it probes: runs of `run_length` steps on all threads, alone, on all threads, alone, and
+// in each run it times the steps after the first `settle` (a run's first steps move the data the
+// other way of running left in the other core's cache, which the steady state does not). It then
+// keeps the way with the lower median seconds per sample until the next probe; alternating runs
+// let a change in the machine's load hit both ways alike. Probing costs at most two runs of the
+// slower way every `period` steps.
 #pragma once
 
 #include <tinynet/detail/thread_pool.hpp>
@@ -26,7 +29,7 @@ namespace tinynet::detail {
 
 class ThreadTuner {
  public:
-  static constexpr Index warmup = 4, probes = 6, period = 400;
+  static constexpr Index warmup = 4, run_length = 6, settle = 2, runs = 4, period = 500;
 
   // Runs step(), work on `samples` samples, on all threads or on this one alone, and returns
   // what step() returns.
@@ -35,15 +38,16 @@ class ThreadTuner {
     if (ThreadPool::instance().threads() == 1) return step();
     const Index position = steps_ < warmup ? -1 : (steps_ - warmup) % period;
     ++steps_;
-    const bool probing = position >= 0 && position < 2 * probes;
-    const bool alone = probing ? position % 2 == 1 : alone_;
+    const bool probing = position >= 0 && position < runs * run_length;
+    const Index probe_run = probing ? position / run_length : 0, in_run = position % run_length;
+    const bool alone = probing ? probe_run % 2 == 1 : alone_;
     const auto start = std::chrono::steady_clock::now();
     auto result = alone ? run_alone(step) : step();
-    if (!probing) return result;
+    if (!probing || in_run < settle) return result;
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    (alone ? alone_seconds_ : all_seconds_)[static_cast<std::size_t>(position / 2)] =
+    (alone ? alone_seconds_ : all_seconds_)[static_cast<std::size_t>(probe_run / 2 * timed_per_run + in_run - settle)] =
         seconds / static_cast<double>(std::max<Index>(samples, 1));
-    if (position == 2 * probes - 1) alone_ = median(alone_seconds_) < median(all_seconds_);
+    if (position == runs * run_length - 1) alone_ = median(alone_seconds_) < median(all_seconds_);
     return result;
   }
 
@@ -51,20 +55,23 @@ class ThreadTuner {
   bool alone() const { return alone_; }
 
  private:
+  static constexpr Index timed_per_run = run_length - settle, timed = runs / 2 * timed_per_run;  // per way
+  using Timings = std::array<double, static_cast<std::size_t>(timed)>;
+
   template <typename Step>
   static auto run_alone(Step& step) {
     const ThreadPool::SerialScope serial;
     return step();
   }
 
-  static double median(std::array<double, static_cast<std::size_t>(probes)> seconds) {
+  static double median(Timings seconds) {
     std::sort(seconds.begin(), seconds.end());
-    return (seconds[(probes - 1) / 2] + seconds[probes / 2]) / 2;
+    return (seconds[(timed - 1) / 2] + seconds[timed / 2]) / 2;
   }
 
   Index steps_ = 0;
   bool alone_ = false;
-  std::array<double, static_cast<std::size_t>(probes)> all_seconds_{}, alone_seconds_{};
+  Timings all_seconds_{}, alone_seconds_{};
 };
 
 }  // namespace tinynet::detail
