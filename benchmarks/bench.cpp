@@ -10,6 +10,7 @@
 //                 [--warmup-steps W] [--test 1]
 //   bench predict --model NAME [--threads T] [--batch 1,256,10000] [--limit N]
 //                 [--latency-images N] [--latency-seconds S] [--passes P] [--seed S]
+//   bench products [--repeat R] [--calls C]   tinynet's matrix product against Eigen's (1 thread)
 //   common:       [--data DIR]  (default $TINYNET_DATA, else /usr/share/datasets/fashion-mnist)
 //
 // train: builds the recipe's model (the recipe's optimizer, and for cnn-best its augmentation
@@ -45,12 +46,14 @@
 // at most, so GFLOP/s = counted FLOPs / seconds slightly understates the work done.
 #include "models.hpp"
 
+#include <tinynet/detail/matrix_product.hpp>
 #include <tinynet/threads.hpp>
 #include <tinynet/version.hpp>
 
 #include <Eigen/Core>
 #include <nlohmann/json.hpp>
 
+#include <malloc.h>
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -82,6 +85,7 @@ const char* const usage = R"(Usage:
                 [--warmup-steps W] [--test 1] [--data DIR]
   bench predict --model NAME [--threads T] [--batch 1,256,10000] [--limit N] [--latency-images N]
                 [--latency-seconds S] [--passes P] [--seed S] [--data DIR]
+  bench products [--repeat R] [--calls C]
 Models: the recipes of examples/fashion_mnist/models.hpp (mlp, mlp-deep, cnn, cnn-best, ...).
 Prints one JSON line per measurement (see the top of benchmarks/bench.cpp).
 )";
@@ -419,6 +423,84 @@ void predict(const Args& a) {
   }
 }
 
+// products: tinynet's matrix product (detail/matrix_product.hpp) against Eigen's, on the shapes
+// the benchmarked models multiply, in the three layouts a layer uses (A·B as in Y = W·X, A·Bᵀ as
+// in dW = dY·Xᵀ, Aᵀ·B as in dX = Wᵀ·dY), on this thread alone: the best of --repeat timings of
+// --calls products each, as GFLOP/s (2·m·k·n per product).
+void products(const Args& a) {
+  enum class Layout { a_b, a_bt, at_b };  // A·B, A·Bᵀ, Aᵀ·B (with Aᵀ, Bᵀ stored as matrices)
+  struct Shape {
+    const char* what;
+    Layout layout;
+    Index m, k, n;
+  };
+  const Shape shapes[] = {{"mlp Dense 784->128, batch 64: W*X", Layout::a_b, 128, 784, 64},
+                          {"mlp Dense 784->128, batch 64: dY*X^T", Layout::a_bt, 128, 64, 784},
+                          {"mlp-deep Dense 784->512, batch 64: W*X", Layout::a_b, 512, 784, 64},
+                          {"mlp-deep Dense 512->256, batch 64: W^T*dY", Layout::at_b, 512, 256, 64},
+                          {"cnn Conv2D 32->64 3x3, 16 images: K*cols", Layout::a_b, 64, 288, 1936},
+                          {"cnn Conv2D 32->64 3x3, 16 images: dY*cols^T", Layout::a_bt, 64, 1936, 288},
+                          {"cnn Conv2D 32->64 3x3, 16 images: K^T*dY", Layout::at_b, 288, 64, 1936},
+                          {"cnn Conv2D 1->32 3x3, 16 images: K*cols", Layout::a_b, 32, 9, 10816},
+                          {"mlp inference, batch 256: W*X", Layout::a_b, 128, 784, 256}};
+  const int repeat = static_cast<int>(std::max(1L, a.number("repeat", 5)));
+  const int calls = static_cast<int>(std::max(1L, a.number("calls", 50)));
+  tinynet::set_num_threads(1);
+  // Eigen takes its packing buffers from malloc on every product, and above 128 KB glibc maps
+  // them fresh and returns them to the system each time: in a loop of products alone that costs
+  // Eigen page faults (half its speed) which a training step, allocating between products, does
+  // not pay. Keep freed memory in the process, as a training run effectively does.
+  mallopt(M_MMAP_THRESHOLD, 1 << 30);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
+  tinynet::Random random(1);
+  auto random_matrix = [&](Index rows, Index cols) {
+    Matrix<float> m(rows, cols);
+    for (Index i = 0; i < m.size(); ++i) m.data()[i] = static_cast<float>(random.uniform(-1, 1));
+    return m;
+  };
+  for (const Shape& shape : shapes) {
+    const Matrix<float> A = random_matrix(shape.m, shape.k), B = random_matrix(shape.k, shape.n);
+    const Matrix<float> At = A.transpose(), Bt = B.transpose();
+    Matrix<float> C(shape.m, shape.n);
+    std::function<void()> ours, eigen;
+    switch (shape.layout) {
+      case Layout::a_b:
+        ours = [&] { tinynet::detail::product(C, A, B, false); };
+        eigen = [&] { C.noalias() = A * B; };
+        break;
+      case Layout::a_bt:
+        ours = [&] { tinynet::detail::product(C, A, Bt.transpose(), false); };
+        eigen = [&] { C.noalias() = A * Bt.transpose(); };
+        break;
+      case Layout::at_b:
+        ours = [&] { tinynet::detail::product(C, At.transpose(), B, false); };
+        eigen = [&] { C.noalias() = At.transpose() * B; };
+        break;
+    }
+    auto best_seconds = [&](const std::function<void()>& product) {  // per product
+      product();                                                     // warm-up
+      double best = 1e300;
+      for (int r = 0; r < repeat; ++r) {
+        const auto start = Clock::now();
+        for (int c = 0; c < calls; ++c) product();
+        best = std::min(best, seconds_since(start) / calls);
+      }
+      return best;
+    };
+    const double flops = 2.0 * static_cast<double>(shape.m * shape.k * shape.n);
+    const double ours_s = best_seconds(ours), eigen_s = best_seconds(eigen);
+    std::cout << json{{"kind", "product"},
+                      {"shape", shape.what},
+                      {"m", shape.m},
+                      {"k", shape.k},
+                      {"n", shape.n},
+                      {"tinynet_gflops", flops / ours_s / 1e9},
+                      {"eigen_gflops", flops / eigen_s / 1e9}}
+                     .dump()
+              << std::endl;
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -432,6 +514,8 @@ int main(int argc, char** argv) {
       train(a);
     } else if (a.command == "predict") {
       predict(a);
+    } else if (a.command == "products") {
+      products(a);
     } else if (a.command == "--help" || a.command == "help") {
       std::cout << usage;
     } else {
