@@ -10,6 +10,8 @@
 //                 [--warmup-steps W] [--test 1]
 //   bench predict --model NAME [--threads T] [--batch 1,256,10000] [--limit N]
 //                 [--latency-images N] [--latency-seconds S] [--passes P] [--seed S]
+//   bench layers  --model NAME [--threads T] [--steps S] [--warmup-steps W] [--batch-size B]
+//                 where a training step's time goes, layer by layer (see layers() below)
 //   bench products [--repeat R] [--calls C]   tinynet's matrix product against Eigen's (1 thread)
 //   common:       [--data DIR]  (default $TINYNET_DATA, else /usr/share/datasets/fashion-mnist)
 //
@@ -85,6 +87,7 @@ const char* const usage = R"(Usage:
                 [--warmup-steps W] [--test 1] [--data DIR]
   bench predict --model NAME [--threads T] [--batch 1,256,10000] [--limit N] [--latency-images N]
                 [--latency-seconds S] [--passes P] [--seed S] [--data DIR]
+  bench layers  --model NAME [--threads T] [--steps S] [--warmup-steps W] [--batch-size B] [--data DIR]
   bench products [--repeat R] [--calls C]
 Models: the recipes of examples/fashion_mnist/models.hpp (mlp, mlp-deep, cnn, cnn-best, ...).
 Prints one JSON line per measurement (see the top of benchmarks/bench.cpp).
@@ -423,6 +426,75 @@ void predict(const Args& a) {
   }
 }
 
+// layers: where a training step's time goes. Trains the recipe's model on its first batches of
+// the training images for --warmup-steps untimed steps, then --steps steps that follow
+// Sequential::train_step's own order (zero the gradients, each layer's forward, the loss
+// gradient, each layer's backward, the optimizer's update) with a clock around each part, on
+// --threads threads (all of them: the thread tuner of fit is not used here). Prints one line
+// per part: its mean microseconds per step.
+void layers(const Args& a) {
+  const fashion_mnist::Recipe recipe = fashion_mnist::find_recipe(a.get("model", "mlp"));
+  tinynet::set_num_threads(static_cast<int>(a.number("threads", 1)));
+  const long steps = std::max(1L, a.number("steps", 500)), warmup = std::max(0L, a.number("warmup-steps", 50));
+  const Index batch_size = a.number("batch-size", recipe.batch_size);
+  const Split data = load_split(a.get("data", ""), "train", (warmup + steps) * batch_size);
+  fashion_mnist::Model model = build(recipe, static_cast<std::uint64_t>(a.number("seed", 42)));
+  std::vector<tinynet::Parameter<float>> parameters = model.parameters();
+  const tinynet::detail::ScopedFlushDenormals flush_denormals;
+  std::vector<std::string> names;
+  for (std::size_t l = 0; l < model.size(); ++l) names.push_back(model.layer(l).type());
+  // seconds[part]: 0 zeroing, 1 … L forward of layer l, L + 1 loss gradient, then backward of
+  // layer L − 1 … 0, then the update.
+  const std::size_t L = model.size();
+  std::vector<double> seconds(2 * L + 3, 0.0);
+  Matrix<float> x, y = Matrix<float>::Zero(model.layer(L - 1).output_shape().size(), batch_size), dz;
+  for (long step = 0; step < warmup + steps; ++step) {
+    const Index first = (step % (warmup + steps)) * batch_size;
+    data.images.copy_values(first, batch_size, x);
+    y.setZero();
+    for (Index j = 0; j < batch_size; ++j) y(data.labels[static_cast<std::size_t>(first + j)], j) = 1;
+    std::size_t part = 0;
+    auto clock = Clock::now();
+    auto lap = [&] {
+      const auto now = Clock::now();
+      if (step >= warmup) seconds[part] += std::chrono::duration<double>(now - clock).count();
+      ++part;
+      clock = now;
+    };
+    for (auto& p : parameters)
+      if (p.trainable()) p.gradient->setZero();
+    lap();
+    const Matrix<float>* h = &x;
+    for (std::size_t l = 0; l < L; ++l) {
+      h = &model.layer(l).forward(*h, tinynet::Mode::training);
+      lap();
+    }
+    dz = (*h - y) / static_cast<float>(batch_size);  // softmax + cross-entropy: dL/dz = (p − y) / N
+    lap();
+    const Matrix<float>* d = &dz;
+    for (std::size_t l = L - 1; l-- > 0;) {  // the softmax's backward is folded into dz
+      d = &model.layer(l).backward(*d);
+      lap();
+    }
+    ++part;  // (the softmax's own backward: not run)
+    model.optimizer().step(parameters);
+    lap();
+  }
+  auto emit_part = [&](const std::string& what, double s) {
+    std::cout << json{{"kind", "layers"}, {"part", what}, {"us_per_step", 1e6 * s / static_cast<double>(steps)}}.dump()
+              << std::endl;
+  };
+  double total = 0;
+  for (double s : seconds) total += s;
+  emit_part("zero gradients", seconds[0]);
+  for (std::size_t l = 0; l < L; ++l) emit_part("forward " + std::to_string(l + 1) + " " + names[l], seconds[1 + l]);
+  emit_part("loss gradient", seconds[L + 1]);
+  for (std::size_t l = L - 1; l-- > 0;)
+    emit_part("backward " + std::to_string(l + 1) + " " + names[l], seconds[L + 2 + (L - 2 - l)]);
+  emit_part("optimizer update", seconds[2 * L + 2]);
+  emit_part("total", total);
+}
+
 // products: tinynet's matrix product (detail/matrix_product.hpp) against Eigen's, on the shapes
 // the benchmarked models multiply, in the three layouts a layer uses (A·B as in Y = W·X, A·Bᵀ as
 // in dW = dY·Xᵀ, Aᵀ·B as in dX = Wᵀ·dY), on this thread alone: the best of --repeat timings of
@@ -516,6 +588,8 @@ int main(int argc, char** argv) {
       predict(a);
     } else if (a.command == "products") {
       products(a);
+    } else if (a.command == "layers") {
+      layers(a);
     } else if (a.command == "--help" || a.command == "help") {
       std::cout << usage;
     } else {
