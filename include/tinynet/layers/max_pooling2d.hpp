@@ -24,6 +24,10 @@
 //
 // (a sum because windows overlap when s < p; with s = p every x entry has at most one window).
 // Exactly one input entry per window receives gradient, even when the window holds ties.
+//
+// With s = p (Keras's default, and the common case) the windows tile the image, so backward
+// writes each window's entries once — dL/dy at the argmax, 0 elsewhere — instead of zeroing
+// dL/dx and then scattering into it: one pass over dL/dx instead of two.
 #pragma once
 
 #include <tinynet/detail/parallel.hpp>
@@ -87,10 +91,14 @@ class MaxPooling2D : public Layer<T> {
     dX.resize(H_ * W_ * C_, N);
     detail::for_column_blocks(dX.rows(), N, [&](Index first, Index count) {
       for (Index n = first; n < first + count; ++n) {  // sample by sample:
-        dX.col(n).setZero();                           //   dL/dx = 0
         const std::int32_t* a = argmax.col(n).data();
         const T* g = dy.col(n).data();
         T* d = dX.col(n).data();
+        if (s_ == p_) {
+          unpool(g, a, d);
+          continue;
+        }
+        dX.col(n).setZero();                                  //   dL/dx = 0
         for (Index o = 0; o < outputs; ++o) d[a[o]] += g[o];  //   dL/dx[argmax] += dL/dy
       }
     });
@@ -134,6 +142,31 @@ class MaxPooling2D : public Layer<T> {
             }
           }
       }
+  }
+
+  // Backward of one sample when the windows tile the image (s = p): every input entry of a
+  // window gets dL/dy if it is the window's argmax and 0 otherwise (a select, vectorised over
+  // the channels); the rows and columns that no window covers, when p does not divide H or W,
+  // get 0.
+  void unpool(const T* __restrict g, const std::int32_t* __restrict where, T* __restrict d) const {
+    const auto C = static_cast<std::int32_t>(C_);
+    for (Index y = 0; y < H_; ++y) {
+      const Index oy = y / p_;
+      T* row = d + y * W_ * C_;
+      if (oy >= H_out_) {  // below the last window
+        std::fill(row, row + W_ * C_, T(0));
+        continue;
+      }
+      for (Index ox = 0; ox < W_out_; ++ox) {
+        const T* g_window = g + (oy * W_out_ + ox) * C_;
+        const std::int32_t* argmax_window = where + (oy * W_out_ + ox) * C_;
+        for (Index j = 0; j < p_; ++j) {
+          const auto at = static_cast<std::int32_t>((y * W_ + ox * p_ + j) * C_);
+          for (std::int32_t c = 0; c < C; ++c) d[at + c] = argmax_window[c] == at + c ? g_window[c] : T(0);
+        }
+      }
+      std::fill(row + W_out_ * p_ * C_, row + W_ * C_, T(0));  // right of the last window
+    }
   }
 
   Index p_, s_;
