@@ -33,6 +33,8 @@ predict: the untrained model in eval mode under torch.no_grad(), over the first 
 median pass reported; batch 1 is one call per image over --latency-images images (default 2,000;
 fewer if the warm-up through them takes more than --latency-seconds, default 3).
 
+Denormal floats are flushed to zero (torch.set_flush_denormal), as tinynet does.
+
 Threads: --threads T calls torch.set_num_threads(T); run.py also sets OMP_NUM_THREADS,
 OPENBLAS_NUM_THREADS and MKL_NUM_THREADS to T, and OMP_WAIT_POLICY=PASSIVE when T > 1 (spinning
 OpenMP threads slow PyTorch 2-4x on a 2-core machine). Debian's python3-torch takes its matrix
@@ -286,6 +288,11 @@ def main():
     p.add_argument("--data", default="")
     a = p.parse_args()
     torch.set_num_threads(max(1, a.threads))
+    # tinynet flushes denormal floats to zero while it trains and predicts (as TensorFlow does;
+    # detail/flush_denormals.hpp); PyTorch does not by default, and Adam's decaying moments
+    # reach denormals within the first epochs, which x86 computes on many times slower. Same
+    # numerics for both, so that the comparison measures the libraries, not the float mode.
+    torch.set_flush_denormal(True)
     {"info": info, "train": train, "predict": predict}[a.command](a)
 
 
