@@ -58,9 +58,11 @@
 // work of a chunk runs start to finish on one thread: its im2col, then its share of each
 // product on its own block of columns,
 //
-//   Y_c = K · cols_c + b·1ᵀ      dK_c = dY_c · cols_cᵀ      dcols_c = Kᵀ · dY_c
+//   Y_c = K · cols_c + b·1ᵀ      dK_c = dY_c · cols_cᵀ
 //
-// then dL/dK = Σ_c dK_c and dL/db = Σ_c dY_c·1, summed in chunk order (so they do not depend on the thread
+// and, sample by sample, dcols_i = Kᵀ · dY_i followed at once by its col2im, while dcols_i (one
+// sample's, 139 KB for the notebook's second convolution) is still in the core's cache; Kᵀ is
+// copied once per backward pass so that these products read it in place. Then dL/dK = Σ_c dK_c and dL/db = Σ_c dY_c·1, summed in chunk order (so they do not depend on the thread
 // count). The products stay batched (a chunk's cols_c has thousands of columns) while a chunk's
 // cols are still in cache when its product reads them, and the threads never wait on each
 // other inside a product: Eigen's own threading of one long product spent about half its time
@@ -169,7 +171,8 @@ class Conv2D : public Layer<T> {
     db_chunks.resize(filters_, chunks);                        // chunk c's db_c in column c
     if (ones.size() != samples_per_chunk * P) ones.setOnes(samples_per_chunk * P);
     if (input_gradient) {
-      dcols.resize(D_, N * P);
+      dcols.resize(D_, chunks * P);  // one sample's dL/dcols per chunk
+      K_transposed = K.transpose();  // no allocation once built
       dX.resize(H_ * W_ * C_in_, N);
     } else {
       dX.resize(0, 0);
@@ -182,10 +185,12 @@ class Conv2D : public Layer<T> {
       detail::product(dK_c, dY_c, cols_c.transpose(), false);                       // dK_c = dY_c · cols_cᵀ
       if (options_.use_bias) db_chunks.col(c).noalias() = dY_c * ones.head(n * P);  // db_c = dY_c · 1
       if (!input_gradient) return;
-      Map dcols_c(dcols.data() + first * P * D_, D_, n * P);
-      detail::product(dcols_c, K.transpose(), dY_c, false);  // dL/dcols_c = Kᵀ · dY_c
-      for (Index i = first; i < first + n; ++i)              // dL/dx = col2im(dL/dcols)
-        col2im(dcols.data() + i * P * D_, dX.col(i).data());
+      Map dcols_i(dcols.col(c * P).data(), D_, P);  // this chunk's dL/dcols of one sample
+      for (Index i = first; i < first + n; ++i) {
+        const ConstMap dY_i(dy.col(i).data(), filters_, P);
+        detail::product(dcols_i, K_transposed, dY_i, false);  // dL/dcols_i = Kᵀ · dY_i
+        col2im(dcols_i.data(), dX.col(i).data());             // dL/dx_i = col2im(dL/dcols_i)
+      }
     });
     for (Index c = 0; c < chunks; ++c) {
       dK += dK_chunks.middleCols(c * D_, D_);         // dL/dK = Σ_c dY_c · cols_cᵀ
@@ -324,7 +329,8 @@ class Conv2D : public Layer<T> {
                    // (in inference: only the chunks in flight, one slot per thread)
   Mode cols_mode = Mode::inference;  // the mode of the forward pass that filled cols
   Matrix<T> Y;                       // (H_out·W_out·C_out × N) output; the same memory is Y = K·cols (C_out × M)
-  Matrix<T> dcols;                   // (k·k·C_in × N·H_out·W_out) dL/dcols
+  Matrix<T> K_transposed;            // (k·k·C_in × C_out) Kᵀ, for dcols_i = Kᵀ · dY_i
+  Matrix<T> dcols;                   // (k·k·C_in × chunks·H_out·W_out) each chunk's dL/dcols of its current sample
   Matrix<T> dK_chunks;               // (C_out × chunks·D) each chunk's dY_c · cols_cᵀ, summed into dK
   Matrix<T> db_chunks;               // (C_out × chunks) each chunk's dY_c · 1, summed into db
   Matrix<T> dX;                      // (H·W·C_in × N) dL/dx
