@@ -148,6 +148,13 @@ TEST_CASE("The thread tuner runs a step alone when that is faster, and on the th
   Tuner even;
   for (Index s = 0; s < probe_end; ++s) even.run(64, [] { return timed_step(microseconds(2000), microseconds(2000)); });
   CHECK_FALSE(even.alone());
+  // A second thread that gains nothing (its task takes as long as both on the caller): whichever
+  // way a probe's clock favours, the step runs alone, since threads must be faster by
+  // required_gain to be used.
+  Tuner no_gain;
+  for (Index s = 0; s < probe_end; ++s)
+    no_gain.run(64, [] { return timed_step(microseconds(4000), microseconds(8000)); });
+  CHECK(no_gain.alone());
 }
 
 TEST_CASE("parallel_for rethrows a task's exception after the other tasks end", "[threads]") {

@@ -14,9 +14,11 @@
 // steps, it probes: runs of `run_length` steps on all threads, alone, on all threads, alone, and
 // in each run it times the steps after the first `settle` (a run's first steps move the data the
 // other way of running left in the other core's cache, which the steady state does not). It then
-// keeps the way with the lower median seconds per sample until the next probe; alternating runs
-// let a change in the machine's load hit both ways alike. Probing costs at most two runs of the
-// slower way every `period` steps.
+// keeps the way with the lower median seconds per sample until the next probe, except that all
+// threads must be faster by `required_gain` (5 %) to be chosen: when both ways take about the
+// same time (the MLP's step), which one wins a probe is chance, and running alone then costs
+// nothing and leaves the other core free. Alternating runs let a change in the machine's load
+// hit both ways alike. Probing costs at most two runs of the slower way every `period` steps.
 #pragma once
 
 #include <tinynet/detail/thread_pool.hpp>
@@ -30,6 +32,7 @@ namespace tinynet::detail {
 class ThreadTuner {
  public:
   static constexpr Index warmup = 4, run_length = 6, settle = 2, runs = 4, period = 500;
+  static constexpr double required_gain = 0.05;
 
   // Runs step(), work on `samples` samples, on all threads or on this one alone, and returns
   // what step() returns.
@@ -47,7 +50,7 @@ class ThreadTuner {
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     (alone ? alone_seconds_ : all_seconds_)[static_cast<std::size_t>(probe_run / 2 * timed_per_run + in_run - settle)] =
         seconds / static_cast<double>(std::max<Index>(samples, 1));
-    if (position == runs * run_length - 1) alone_ = median(alone_seconds_) < median(all_seconds_);
+    if (position == runs * run_length - 1) alone_ = median(all_seconds_) > (1 - required_gain) * median(alone_seconds_);
     return result;
   }
 
