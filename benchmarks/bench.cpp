@@ -449,7 +449,7 @@ void layers(const Args& a) {
   std::vector<double> seconds(2 * L + 3, 0.0);
   Matrix<float> x, y = Matrix<float>::Zero(model.layer(L - 1).output_shape().size(), batch_size), dz;
   for (long step = 0; step < warmup + steps; ++step) {
-    const Index first = (step % (warmup + steps)) * batch_size;
+    const Index first = step * batch_size;
     data.images.copy_values(first, batch_size, x);
     y.setZero();
     for (Index j = 0; j < batch_size; ++j) y(data.labels[static_cast<std::size_t>(first + j)], j) = 1;
@@ -461,15 +461,18 @@ void layers(const Args& a) {
       ++part;
       clock = now;
     };
-    for (auto& p : parameters)
-      if (p.trainable()) p.gradient->setZero();
+    for (auto& p : parameters)  // as Sequential::compute_gradients: in the optimizer's blocks
+      if (p.trainable())
+        tinynet::detail::in_blocks(p.gradient->size(), [&](Index from, Index count) {
+          tinynet::detail::values(*p.gradient, from, count).setZero();
+        });
     lap();
     const Matrix<float>* h = &x;
     for (std::size_t l = 0; l < L; ++l) {
       h = &model.layer(l).forward(*h, tinynet::Mode::training);
       lap();
     }
-    dz = (*h - y) / static_cast<float>(batch_size);  // softmax + cross-entropy: dL/dz = (p − y) / N
+    tinynet::softmax_cross_entropy_gradient(*h, y, batch_size, dz);  // dL/dz = (p − y) / N
     lap();
     const Matrix<float>* d = &dz;
     for (std::size_t l = L - 1; l-- > 0;) {  // the softmax's backward is folded into dz

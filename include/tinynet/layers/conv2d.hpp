@@ -62,10 +62,11 @@
 //
 // and, sample by sample, dcols_i = Kᵀ · dY_i followed at once by its col2im, while dcols_i (one
 // sample's, 139 KB for the notebook's second convolution) is still in the core's cache; Kᵀ is
-// copied once per backward pass so that these products read it in place. Then dL/dK = Σ_c dK_c and dL/db = Σ_c dY_c·1, summed in chunk order (so they do not depend on the thread
-// count). The products stay batched (a chunk's cols_c has thousands of columns) while a chunk's
-// cols are still in cache when its product reads them, and the threads never wait on each
-// other inside a product: Eigen's own threading of one long product spent about half its time
+// copied once per backward pass so that these products read it in place. Then dL/dK = Σ_c dK_c
+// and dL/db = Σ_c dY_c·1, summed in chunk order (so they do not depend on the thread count).
+// The products stay batched (a chunk's cols_c has thousands of columns) while a chunk's cols are
+// still in cache when its product reads them, and the threads never wait on each other inside
+// a product: Eigen's own threading of one long product spent about half its time
 // spinning at its synchronisation points on two cores (docs/layers.md has the profile).
 //
 // Inference keeps no cols for backward, so it unfolds only the chunks in flight: with T

@@ -142,11 +142,11 @@ History fit(Model& model, Samples<T> x, const Matrix<T>& targets, const FitOptio
     for (Index step = 0; step < steps; ++step) {
       const Index first = step * batch_size, n = std::min(batch_size, samples - first);
       const auto result = tuner.run(n, [&] {  // on the threads, or on this one when that is faster
-        const Eigen::Map<const Eigen::Matrix<Index, Eigen::Dynamic, 1>> batch(order.data() + first, n);
+        using Columns = Eigen::Map<const Eigen::Matrix<Index, Eigen::Dynamic, 1>>;  // entries of `order`
+        const Columns batch(order.data() + first, n);
         x.gather(batch, batch_x);  // the batch's samples, as values
         if (step + 1 < steps)      // and the next batch's on their way into the caches
-          x.prefetch(Eigen::Map<const Eigen::Matrix<Index, Eigen::Dynamic, 1>>(
-              order.data() + first + n, std::min(batch_size, samples - first - n)));
+          x.prefetch(Columns(order.data() + first + n, std::min(batch_size, samples - first - n)));
         detail::gather_columns(targets, batch, batch_y);
         if (options.augment) options.augment(batch_x, random);
         return model.train_step(batch_x, batch_y, options.terminate_on_nan);
