@@ -36,7 +36,8 @@
 // exactly the memory of the channels-last output y (H_out·W_out·C_out × N). So y is Y read
 // through a different shape (an Eigen::Map); nothing is transposed or copied. In channels-last
 // order, a kernel row (k pixels × C_in channels) is also contiguous in x, so im2col is k copies
-// of k·C_in values per output pixel.
+// of k·C_in values per output pixel. (When a kernel row is shorter than 16 values, as for one
+// input channel, a sample's cols is stored transposed instead: see im2col_by_kernel_entry.)
 //
 // Backward, given dy = dL/dy, read as dY (C_out × M) the same way:
 //
@@ -55,24 +56,26 @@
 // (copies of padding zeros have no source; their gradient is dropped).
 //
 // Chunks and threads. The batch is cut into chunks of `samples_per_chunk` samples, and the
-// work of a chunk runs start to finish on one thread: its im2col, then its share of each
-// product on its own block of columns,
+// work of a chunk runs start to finish on one thread, one sample at a time: the sample is
+// unfolded into the chunk's slot of cols (139 KB for the notebook's second convolution, so it
+// is still in the core's cache when the products read it), and
 //
-//   Y_c = K · cols_c + b·1ᵀ      dK_c = dY_c · cols_cᵀ
+//   forward:   Y_i = K · cols_i + b·1ᵀ
+//   backward:  cols_i unfolded again from the kept input x_i, then
+//              dK_c += dY_i · cols_iᵀ,   dcols_i = Kᵀ · dY_i,   dx_i = col2im(dcols_i)
 //
-// and, sample by sample, dcols_i = Kᵀ · dY_i followed at once by its col2im, while dcols_i (one
-// sample's, 139 KB for the notebook's second convolution) is still in the core's cache; Kᵀ is
-// copied once per backward pass so that these products read it in place. Then dL/dK = Σ_c dK_c
-// and dL/db = Σ_c dY_c·1, summed in chunk order (so they do not depend on the thread count).
-// The products stay batched (a chunk's cols_c has thousands of columns) while a chunk's cols are
-// still in cache when its product reads them, and the threads never wait on each other inside
-// a product: Eigen's own threading of one long product spent about half its time
-// spinning at its synchronisation points on two cores (docs/layers.md has the profile).
+// Keeping x instead of every sample's cols costs a second im2col per sample, but cols is 9
+// times larger than x for a 3×3 kernel (8.9 MB against 1.4 MB per batch of 64 in the second
+// convolution): written in forward and read back in backward, it went through memory instead
+// of staying in cache. Kᵀ is copied once per backward pass so that its products read it in
+// place. Then dL/dK = Σ_c dK_c and dL/db = Σ_c dY_c·1 are summed in chunk order, so they do not
+// depend on the thread count. The threads never wait on each other inside a product: Eigen's
+// own threading of one long product spent about half its time spinning at its synchronisation
+// points on two cores (docs/layers.md has the profile).
 //
-// Inference keeps no cols for backward, so it unfolds only the chunks in flight: with T
-// threads, task t takes chunks t, t + T, t + 2T, … one after another into its own slot of
-// cols. Its memory is then T chunks' worth, whatever the batch (a 10,000-image batch through
-// a 14×14×32 → 64 convolution would otherwise unfold into 2.3 GB).
+// Training gives every chunk its slot of cols. Inference needs none after the pass, so with T
+// threads task t takes chunks t, t + T, t + 2T, … into one slot of its own: its memory is T
+// samples' cols whatever the batch.
 #pragma once
 
 #include <tinynet/detail/matrix_product.hpp>
@@ -115,6 +118,7 @@ class Conv2D : public Layer<T> {
 
   Shape build(const Shape& input_shape, std::uint64_t seed) override {
     D_ = patch_length(input_shape);
+    by_kernel_entry_ = k_ * input_shape[2] < 16;  // a kernel row shorter than a vector (see im2col)
     H_ = input_shape[0];
     W_ = input_shape[1];
     C_in_ = input_shape[2];
@@ -143,20 +147,26 @@ class Conv2D : public Layer<T> {
     this->check_forward(x);
     const Index N = x.cols(), P = H_out_ * W_out_;  // P output pixels per sample
     const Index chunks = chunk_count(N);
-    // Training keeps every chunk's cols for backward; inference one slot per thread (see above).
+    // Training gives every chunk a slot of cols, as backward does; inference one per thread (see above).
     const Index slots =
         mode == Mode::training ? chunks : std::min<Index>(chunks, detail::ThreadPool::instance().threads());
-    cols.resize(D_, std::min(N, slots * samples_per_chunk) * P);  // no allocation once N is steady
-    cols_mode = mode;
+    cols.resize(D_, slots * P);         // one sample's cols per slot; no allocation once N is steady
+    if (mode == Mode::training) X = x;  // kept for backward, which unfolds it again
+    last_forward_mode = mode;
     Y.resize(P * filters_, N);
+    const T* bias = options_.use_bias ? b.data() : nullptr;
     detail::parallel_for(slots, [&](Index slot) {
+      Map cols_i(cols.col(slot * P).data(), D_, P);  // this slot's cols of one sample
       for (Index c = slot; c < chunks; c += slots) {
-        const Index first = c * samples_per_chunk, n = std::min(samples_per_chunk, N - first);
-        T* cols_c = cols.data() + slot * samples_per_chunk * P * D_;
-        for (Index i = 0; i < n; ++i) im2col(x.col(first + i).data(), cols_c + i * P * D_);  // cols_c = im2col(x_c)
-        Map Y_c(Y.col(first).data(), filters_, n * P);  // y_c read as (C_out × n·P)
-        const T* bias = options_.use_bias ? b.data() : nullptr;
-        detail::product(Y_c, K, ConstMap(cols_c, D_, n * P), false, bias);  // Y_c = K · cols_c + b·1ᵀ
+        const Index first = c * samples_per_chunk, end = std::min(first + samples_per_chunk, N);
+        for (Index i = first; i < end; ++i) {
+          im2col(x.col(i).data(), cols_i.data());  // cols_i = im2col(x_i)
+          Map Y_i(Y.col(i).data(), filters_, P);   // y_i read as (C_out × P)
+          if (by_kernel_entry_)
+            detail::product(Y_i, K, ConstMap(cols_i.data(), P, D_).transpose(), false, bias);
+          else
+            detail::product(Y_i, K, cols_i, false, bias);  // Y_i = K · cols_i + b·1ᵀ
+        }
       }
     });
     return Y;
@@ -164,12 +174,13 @@ class Conv2D : public Layer<T> {
 
   const Matrix<T>& backward(const Matrix<T>& dy) override {
     this->check_backward(Y, dy);
-    if (cols_mode != Mode::training)
-      throw std::logic_error("Conv2D::backward: the last forward pass was in inference mode, which keeps no cols");
+    if (last_forward_mode != Mode::training)
+      throw std::logic_error("Conv2D::backward: the last forward pass was in inference mode, which keeps no input");
     const Index N = dy.cols(), P = H_out_ * W_out_, chunks = chunk_count(N);
     const bool input_gradient = this->compute_input_gradient;  // the first layer skips dL/dx
     dK_chunks.resize(filters_, chunks * D_);                   // chunk c's dK_c in columns c·D…
     db_chunks.resize(filters_, chunks);                        // chunk c's db_c in column c
+    cols.resize(D_, chunks * P);                               // as forward in training: one sample's per chunk
     if (ones.size() != samples_per_chunk * P) ones.setOnes(samples_per_chunk * P);
     if (input_gradient) {
       dcols.resize(D_, chunks * P);  // one sample's dL/dcols per chunk
@@ -180,21 +191,24 @@ class Conv2D : public Layer<T> {
     }
     detail::parallel_for(chunks, [&](Index c) {
       const Index first = c * samples_per_chunk, n = std::min(samples_per_chunk, N - first);
-      const ConstMap dY_c(dy.col(first).data(), filters_, n * P);  // dy_c read as (C_out × n·P)
-      const ConstMap cols_c(cols.data() + first * P * D_, D_, n * P);
+      Map cols_i(cols.col(c * P).data(), D_, P), dcols_i(dcols.data() + c * P * D_, D_, P);
       Map dK_c(dK_chunks.data() + c * filters_ * D_, filters_, D_);
-      detail::product(dK_c, dY_c, cols_c.transpose(), false);                       // dK_c = dY_c · cols_cᵀ
-      if (options_.use_bias) db_chunks.col(c).noalias() = dY_c * ones.head(n * P);  // db_c = dY_c · 1
-      if (!input_gradient) return;
-      Map dcols_i(dcols.col(c * P).data(), D_, P);  // this chunk's dL/dcols of one sample
       for (Index i = first; i < first + n; ++i) {
-        const ConstMap dY_i(dy.col(i).data(), filters_, P);
+        const ConstMap dY_i(dy.col(i).data(), filters_, P);  // dy_i read as (C_out × P)
+        im2col(X.col(i).data(), cols_i.data());              // cols_i = im2col(x_i), again
+        if (by_kernel_entry_)
+          detail::product(dK_c, dY_i, ConstMap(cols_i.data(), P, D_), i > first);
+        else
+          detail::product(dK_c, dY_i, cols_i.transpose(), i > first);  // dK_c = Σ_i dY_i · cols_iᵀ
+        if (!input_gradient) continue;
         detail::product(dcols_i, K_transposed, dY_i, false);  // dL/dcols_i = Kᵀ · dY_i
         col2im(dcols_i.data(), dX.col(i).data());             // dL/dx_i = col2im(dL/dcols_i)
       }
+      const ConstMap dY_c(dy.col(first).data(), filters_, n * P);                   // dy_c read as (C_out × n·P)
+      if (options_.use_bias) db_chunks.col(c).noalias() = dY_c * ones.head(n * P);  // db_c = dY_c · 1
     });
     for (Index c = 0; c < chunks; ++c) {
-      dK += dK_chunks.middleCols(c * D_, D_);         // dL/dK = Σ_c dY_c · cols_cᵀ
+      dK += dK_chunks.middleCols(c * D_, D_);         // dL/dK = Σ_c dK_c
       if (options_.use_bias) db += db_chunks.col(c);  // dL/db = Σ_m dY[:, m] = Σ_c dY_c · 1
     }
     return dX;
@@ -249,6 +263,7 @@ class Conv2D : public Layer<T> {
   // Column m = (oy·W_out + ox) of one sample's block of cols: for each kernel row ky, the k·C_in
   // values x[oy·s + ky − p_top, ox·s − p_left .. + k − 1, all channels], zeros outside the image.
   void im2col(const T* __restrict x, T* __restrict out) const {
+    if (by_kernel_entry_) return im2col_by_kernel_entry(x, out);
     const Index s = options_.stride, row = k_ * C_in_;
     for (Index oy = 0; oy < H_out_; ++oy)
       for (Index ox = 0; ox < W_out_; ++ox) {
@@ -272,6 +287,42 @@ class Conv2D : public Layer<T> {
                 for (Index c = 0; c < C_in_; ++c) dst[kx * C_in_ + c] = src[c];
               }
             }
+          }
+        }
+      }
+  }
+
+  // im2col for a kernel row of few values (k·C_in < 16; the first convolution's 3): copying a
+  // pixel's patch a kernel row at a time would move 3 values per copy. Instead the sample's cols
+  // is stored as its transpose, colsᵀ (P × D), one kernel entry d = (ky·k + kx)·C_in + c at a
+  // time: column d holds that entry over all output pixels, and along an output row (ox) it
+  // reads x[iy, ox·s + kx − p_left, c], every (s·C_in)-th value — for stride 1 and one channel,
+  // W_out consecutive values. The products read colsᵀ in place as cols.
+  void im2col_by_kernel_entry(const T* __restrict x, T* __restrict out) const {
+    const Index s = options_.stride, step = s * C_in_, P = H_out_ * W_out_;
+    for (Index ky = 0; ky < k_; ++ky)
+      for (Index kx = 0; kx < k_; ++kx) {
+        // The output columns whose input column ix = ox·s + kx − p_left is inside the image.
+        const Index last = W_ - 1 + pad_left_ - kx;  // ox·s ≤ last
+        const Index ox_first = std::min(W_out_, std::max<Index>(0, (pad_left_ - kx + s - 1) / s));
+        const Index ox_end = last < 0 ? ox_first : std::max(ox_first, std::min(W_out_, last / s + 1));
+        for (Index c = 0; c < C_in_; ++c) {
+          T* entry = out + ((ky * k_ + kx) * C_in_ + c) * P;  // column d of colsᵀ
+          for (Index oy = 0; oy < H_out_; ++oy) {
+            T* dst = entry + oy * W_out_;
+            const Index iy = oy * s + ky - pad_top_;
+            if (iy < 0 || iy >= H_) {
+              std::fill_n(dst, W_out_, T(0));
+              continue;
+            }
+            std::fill_n(dst, ox_first, T(0));
+            const Index base =
+                (iy * W_ + kx - pad_left_) * C_in_ + c;  // x[iy, ox·s + kx − p_left, c] = x[base + ox·step]
+            if (step == 1)
+              std::copy(x + base + ox_first, x + base + ox_end, dst + ox_first);
+            else
+              for (Index ox = ox_first; ox < ox_end; ++ox) dst[ox] = x[base + ox * step];
+            std::fill_n(dst + ox_end, W_out_ - ox_end, T(0));
           }
         }
       }
@@ -325,17 +376,18 @@ class Conv2D : public Layer<T> {
   Conv2DOptions options_;
   Index H_ = 0, W_ = 0, C_in_ = 0, H_out_ = 0, W_out_ = 0, D_ = 0;
   Index pad_top_ = 0, pad_left_ = 0;  // zeros above and left of the image (same padding)
+  bool by_kernel_entry_ = false;      // cols_i stored as its transpose (see im2col_by_kernel_entry)
 
-  Matrix<T> cols;  // (k·k·C_in × N·H_out·W_out) im2col of the last input, kept for dK = dY · colsᵀ
-                   // (in inference: only the chunks in flight, one slot per thread)
-  Mode cols_mode = Mode::inference;  // the mode of the forward pass that filled cols
-  Matrix<T> Y;                       // (H_out·W_out·C_out × N) output; the same memory is Y = K·cols (C_out × M)
-  Matrix<T> K_transposed;            // (k·k·C_in × C_out) Kᵀ, for dcols_i = Kᵀ · dY_i
-  Matrix<T> dcols;                   // (k·k·C_in × chunks·H_out·W_out) each chunk's dL/dcols of its current sample
-  Matrix<T> dK_chunks;               // (C_out × chunks·D) each chunk's dY_c · cols_cᵀ, summed into dK
-  Matrix<T> db_chunks;               // (C_out × chunks) each chunk's dY_c · 1, summed into db
-  Matrix<T> dX;                      // (H·W·C_in × N) dL/dx
-  Vector<T> ones;  // (samples_per_chunk·H_out·W_out) all ones: db_c = dY_c · 1 is a matrix-vector product
+  Matrix<T> X;                               // (H·W·C_in × N) the last training input, unfolded again by backward
+  Mode last_forward_mode = Mode::inference;  // backward needs a training forward pass before it
+  Matrix<T> cols;                            // (k·k·C_in × slots·H_out·W_out) one sample's im2col per slot
+  Matrix<T> Y;             // (H_out·W_out·C_out × N) output; the same memory is Y = K·cols (C_out × M)
+  Matrix<T> K_transposed;  // (k·k·C_in × C_out) Kᵀ, for dcols_i = Kᵀ · dY_i
+  Matrix<T> dcols;         // (k·k·C_in × chunks·H_out·W_out) each chunk's dL/dcols of its current sample
+  Matrix<T> dK_chunks;     // (C_out × chunks·D) each chunk's dY_c · cols_cᵀ, summed into dK
+  Matrix<T> db_chunks;     // (C_out × chunks) each chunk's dY_c · 1, summed into db
+  Matrix<T> dX;            // (H·W·C_in × N) dL/dx
+  Vector<T> ones;          // (samples_per_chunk·H_out·W_out) all ones: db_c = dY_c · 1 is a matrix-vector product
 };
 
 }  // namespace tinynet
