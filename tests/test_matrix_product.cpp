@@ -132,3 +132,30 @@ TEST_CASE("A product of mismatched shapes is refused", "[product]") {
   const Matrix<float> b5(5, 2);
   REQUIRE_THROWS_WITH(detail::parallel_product(wrong, a, b5, false), tinynet_test::contains("into (2 × 2)"));
 }
+
+TEST_CASE("parallel_product cuts a product into bands that cover it, one per tile when the work allows", "[product]") {
+  // Every band is whole tiles along C's longer side; together they cover it exactly once.
+  auto check_covers = [](const detail::ProductCut& cut) {
+    REQUIRE(cut.tasks >= 1);
+    CHECK(cut.tasks * cut.tiles_per_task * cut.tile >= cut.extent);
+    CHECK((cut.tasks - 1) * cut.tiles_per_task * cut.tile < cut.extent);
+  };
+  const Index tile = detail::cut_product<float>(1, 1, 1).tile;  // MR: the cut of a tall C is in rows
+  // Two tiles of rows and 6M multiply-adds (the notebook CNN's Dense 1600 → 64 at batch 64 with
+  // AVX-512): a band per tile, so that two threads share it (a wrong rounding once made it one).
+  const Index m = 2 * tile, n = 2 * tile, k = (Index{6} << 20) / (m * n);
+  const detail::ProductCut two = detail::cut_product<float>(m, n, k);
+  CHECK(two.by_rows);
+  CHECK(two.tasks == 2);
+  check_covers(two);
+  // Little work: one task; much work: at most 16; wide C: bands of columns.
+  CHECK(detail::cut_product<float>(8, 8, 8).tasks == 1);
+  const detail::ProductCut big = detail::cut_product<float>(64 * tile, 64, 4096);
+  CHECK(big.tasks == 16);
+  check_covers(big);
+  const detail::ProductCut wide = detail::cut_product<float>(128, 784, 64);
+  CHECK_FALSE(wide.by_rows);
+  CHECK(wide.extent == 784);
+  CHECK(wide.tasks == 6);  // 128·784·64 multiply-adds ≈ 6.4 × 2^20
+  check_covers(wide);
+}

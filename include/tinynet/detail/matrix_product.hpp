@@ -369,10 +369,39 @@ void product(Dst&& dst, const Lhs& lhs, const Rhs& rhs, bool accumulate,
 #endif
 }
 
-// The same product on tinynet's threads: C is cut into bands of whole tiles along its longer
-// side (so that every task reads all of the smaller operand and its own part of the larger), of
-// about 1M multiply-adds each (a task must pay for handing it to a thread), at most 16. The
-// cut depends only on the sizes, and each entry is computed the same way in any band.
+// How parallel_product cuts C = A · B (C: m × n, k terms per entry) into tasks: bands of whole
+// tiles along C's longer side (so that every task reads all of the smaller operand and its own
+// part of the larger), of about 1M multiply-adds each (a task must pay for handing it to a
+// thread), at most 16. The cut depends only on the sizes, never on the thread count.
+struct ProductCut {
+  bool by_rows;          // bands of rows (C taller than wide), else of columns
+  Index tile;            // rows (MR) or columns (NR) of one tile
+  Index extent;          // C's rows or columns
+  Index tiles_per_task;  // the last task may have fewer
+  Index tasks;
+};
+
+template <typename T>
+ProductCut cut_product(Index m, Index n, Index k) {
+  constexpr Index work_per_task = Index{1} << 20, max_tasks = 16;
+  ProductCut cut{};
+  cut.by_rows = m >= n;
+#if defined(__SSE2__)
+  cut.tile = cut.by_rows ? Tiling<T>::MR : Tiling<T>::NR;
+#else
+  cut.tile = 1;
+#endif
+  cut.extent = cut.by_rows ? m : n;
+  const Index tiles = std::max<Index>(1, (cut.extent + cut.tile - 1) / cut.tile);
+  const Index wanted = std::clamp<Index>(m * n * std::max<Index>(k, 1) / work_per_task, 1, max_tasks);
+  const Index bands = std::min(wanted, tiles);
+  cut.tiles_per_task = (tiles + bands - 1) / bands;
+  cut.tasks = (tiles + cut.tiles_per_task - 1) / cut.tiles_per_task;
+  return cut;
+}
+
+// The same product on tinynet's threads, in the bands cut_product gives. Each entry is
+// computed the same way in any band.
 template <typename Dst, typename Lhs, typename Rhs>
 void parallel_product(Dst&& dst, const Lhs& lhs, const Rhs& rhs, bool accumulate,
                       const typename std::remove_reference_t<Dst>::Scalar* bias = nullptr) {
@@ -381,20 +410,15 @@ void parallel_product(Dst&& dst, const Lhs& lhs, const Rhs& rhs, bool accumulate
   using T = typename std::remove_reference_t<Dst>::Scalar;
   static_assert(!std::remove_reference_t<Dst>::IsRowMajor, "the product writes a column-major matrix");
   if (dst.innerStride() != 1) throw std::logic_error("matrix product: the result's columns must be contiguous");
-  const Index m = dst.rows(), n = dst.cols(), k = lhs.cols();
-  const bool by_rows = m >= n;
-  const Index tile = by_rows ? Tiling<T>::MR : Tiling<T>::NR, extent = by_rows ? m : n;
-  const Index tiles = (extent + tile - 1) / tile;
-  constexpr Index work_per_task = Index{1} << 20, max_tasks = 16;
-  const Index wanted = std::clamp<Index>(m * n * std::max<Index>(k, 1) / work_per_task, 1, max_tasks);
-  const Index tiles_per_task = (tiles + wanted - 1) / std::min(wanted, tiles);
-  const Index tasks = (tiles + tiles_per_task - 1) / tiles_per_task;
+  const Index m = dst.rows(), n = dst.cols();
+  const ProductCut cut = cut_product<T>(m, n, lhs.cols());
   const MatrixView<T> a = view_of(lhs), b = view_of(rhs);
   T* c = dst.data();
   const Index c_stride = dst.outerStride();
-  parallel_for(tasks, [&](Index task) {
-    const Index first = task * tiles_per_task * tile, end = std::min(extent, first + tiles_per_task * tile);
-    if (by_rows)
+  parallel_for(cut.tasks, [&](Index task) {
+    const Index band = cut.tiles_per_task * cut.tile;
+    const Index first = task * band, end = std::min(cut.extent, first + band);
+    if (cut.by_rows)
       product_block(c, c_stride, a, b, accumulate, bias, first, end, Index{0}, n);
     else
       product_block(c, c_stride, a, b, accumulate, bias, Index{0}, m, first, end);
