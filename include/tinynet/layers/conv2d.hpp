@@ -67,11 +67,13 @@
 // Keeping x instead of every sample's cols costs a second im2col per sample, but cols is 9
 // times larger than x for a 3×3 kernel (8.9 MB against 1.4 MB per batch of 64 in the second
 // convolution): written in forward and read back in backward, it went through memory instead
-// of staying in cache. Kᵀ is copied once per backward pass so that its products read it in
-// place. Then dL/dK = Σ_c dK_c and dL/db = Σ_c dY_c·1 are summed in chunk order, so they do not
-// depend on the thread count. The threads never wait on each other inside a product: Eigen's
-// own threading of one long product spent about half its time spinning at its synchronisation
-// points on two cores (docs/layers.md has the profile).
+// of staying in cache. Each sample's copy of x is made by the thread of its chunk, the thread
+// that reads it again in backward (parallel_for gives a thread the same share of the chunks in
+// both passes), so the copy does not cross between cores. Kᵀ is copied once per backward pass
+// so that its products read it in place. Then dL/dK = Σ_c dK_c and dL/db = Σ_c dY_c·1 are
+// summed in chunk order, so they do not depend on the thread count. The threads never wait on
+// each other inside a product: Eigen's own threading of one long product spent about half its
+// time spinning at its synchronisation points on two cores (docs/layers.md has the profile).
 //
 // Training gives every chunk its slot of cols. Inference needs none after the pass, so with T
 // threads task t takes chunks t, t + T, t + 2T, … into one slot of its own: its memory is T
@@ -150,8 +152,9 @@ class Conv2D : public Layer<T> {
     // Training gives every chunk a slot of cols, as backward does; inference one per thread (see above).
     const Index slots =
         mode == Mode::training ? chunks : std::min<Index>(chunks, detail::ThreadPool::instance().threads());
-    cols.resize(D_, slots * P);         // one sample's cols per slot; no allocation once N is steady
-    if (mode == Mode::training) X = x;  // kept for backward, which unfolds it again
+    cols.resize(D_, slots * P);                      // one sample's cols per slot; no allocation once N is steady
+    const bool keep_input = mode == Mode::training;  // for backward, which unfolds it again
+    if (keep_input) X.resize(x.rows(), N);
     last_forward_mode = mode;
     Y.resize(P * filters_, N);
     const T* bias = options_.use_bias ? b.data() : nullptr;
@@ -160,6 +163,7 @@ class Conv2D : public Layer<T> {
       for (Index c = slot; c < chunks; c += slots) {
         const Index first = c * samples_per_chunk, end = std::min(first + samples_per_chunk, N);
         for (Index i = first; i < end; ++i) {
+          if (keep_input) X.col(i) = x.col(i);     // by the thread that will unfold it again in backward
           im2col(x.col(i).data(), cols_i.data());  // cols_i = im2col(x_i)
           Map Y_i(Y.col(i).data(), filters_, P);   // y_i read as (C_out × P)
           if (by_kernel_entry_)
