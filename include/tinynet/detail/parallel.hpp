@@ -42,4 +42,15 @@ void gather_columns(const Matrix<T>& x, const Columns& columns, Matrix<T>& out) 
   });
 }
 
+// out = x, in column blocks over the threads (for_column_blocks). A layer that keeps a copy of
+// a batch copies it this way: on two cores, a copy on one thread writes lines the other core
+// has read and reads lines it has written, and each such line costs a transfer between the
+// cores; two threads copying half each wait for half as many.
+template <typename T, typename Source>
+void copy_columns(const Source& x, Matrix<T>& out) {
+  out.resize(x.rows(), x.cols());
+  for_column_blocks(x.rows(), x.cols(),
+                    [&](Index first, Index n) { out.middleCols(first, n) = x.middleCols(first, n); });
+}
+
 }  // namespace tinynet::detail

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <tinynet/detail/matrix_product.hpp>
+#include <tinynet/detail/parallel.hpp>
 #include <tinynet/initializers.hpp>
 #include <tinynet/layers/layer.hpp>
 
@@ -57,7 +58,7 @@ class Dense : public Layer<T> {
 
   const Matrix<T>& forward(const MatrixRef<T>& x, Mode mode) override {
     this->check_forward(x);
-    if (mode == Mode::training) X = x;  // kept for dW = dY · Xᵀ (inference needs no copy)
+    if (mode == Mode::training) detail::copy_columns(x, X);  // kept for dW = dY · Xᵀ (inference needs no copy)
     Y.resize(units_, x.cols());
     detail::parallel_product(Y, W, x, false, b.data());  // Y = W · X + b (b added to every column)
     return Y;

@@ -7,10 +7,11 @@
 // so the flattened vector is the image's column as it is — in the (row, column, channel)
 // order Keras's Flatten produces, which keeps a Keras Dense kernel after Flatten valid here.
 // Only the Shape changes, which is what lets a Dense layer follow. The layer still copies x
-// into its own output (a memcpy of one batch), so that its result lives as long as the layer,
-// like every other layer's.
+// into its own output (a copy of one batch, over the threads), so that its result lives as long
+// as the layer, like every other layer's.
 #pragma once
 
+#include <tinynet/detail/parallel.hpp>
 #include <tinynet/layers/layer.hpp>
 
 namespace tinynet {
@@ -29,13 +30,13 @@ class Flatten : public Layer<T> {
 
   const Matrix<T>& forward(const MatrixRef<T>& x, Mode) override {
     this->check_forward(x);
-    Y = x;  // y = x: same values, same order
+    detail::copy_columns(x, Y);  // y = x: same values, same order
     return Y;
   }
 
   const Matrix<T>& backward(const Matrix<T>& dy) override {
     this->check_backward(Y, dy);
-    dX = dy;  // dL/dx = dL/dy
+    detail::copy_columns(dy, dX);  // dL/dx = dL/dy
     return dX;
   }
 
