@@ -38,7 +38,7 @@ std::vector<std::string> temporaries(const fs::path& dir) {
 }
 
 // One model with every layer type, on an 8×8×2 image:
-//   Conv2D(same) → BN → LeakyReLU → MaxPool → Conv2D(valid, no bias, L2) → ELU → Flatten
+//   Conv2D(same) → BN → LeakyReLU → MaxPool → Conv2D(valid, no bias, L2, relu) → ELU → Flatten
 //   → Dense(he, L1L2) → BN → [Dropout] → ReLU → Dense → Softmax
 template <typename T>
 Sequential<T> every_layer_model(bool dropout = true) {
@@ -47,8 +47,10 @@ Sequential<T> every_layer_model(bool dropout = true) {
       .template add<tinynet::BatchNormalization>(tinynet::BatchNormalizationOptions{.momentum = 0.9})
       .template add<tinynet::LeakyReLU>(0.1)
       .template add<tinynet::MaxPooling2D>(2)
-      .template add<tinynet::Conv2D>(3, 2,
-                                     tinynet::Conv2DOptions{.use_bias = false, .kernel_regularizer = tinynet::L2(1e-3)})
+      .template add<tinynet::Conv2D>(
+          3, 2,
+          tinynet::Conv2DOptions{
+              .activation = tinynet::Activation::relu, .use_bias = false, .kernel_regularizer = tinynet::L2(1e-3)})
       .template add<tinynet::ELU>(0.7)
       .template add<tinynet::Flatten>()
       .template add<tinynet::Dense>(6,
@@ -248,6 +250,14 @@ TEST_CASE("model file: tensors have the documented names, dtypes and PyTorch sha
   CHECK(architecture.at("layers").size() == model.size());
   CHECK(architecture.at("layers")[0].at("type") == "Conv2D");
   CHECK(architecture.at("layers")[0].at("config").at("padding") == "same");
+  CHECK_FALSE(architecture.at("layers")[0].at("config").contains("activation"));  // the default is not written
+  CHECK(architecture.at("layers")[4].at("config").at("activation") == "relu");
+  // A name the option does not take is refused, naming the key and the names it takes.
+  nlohmann::json conv_config = architecture.at("layers")[4].at("config");
+  conv_config["activation"] = "tanh";
+  tinynet::io::ConfigReader reader(conv_config, "layer 4 (Conv2D)");
+  REQUIRE_THROWS_WITH(tinynet::io::LayerConfig<tinynet::Conv2D>::load<float>(reader),
+                      tinynet_test::contains("'activation': unknown activation 'tanh' (expected linear or relu)"));
   const nlohmann::json compile = nlohmann::json::parse(file.metadata.at("compile"));
   CHECK(compile.at("loss") == "sparse_categorical_crossentropy");
   CHECK(compile.at("label_smoothing") == 0);

@@ -12,6 +12,7 @@
 
 #include <tinynet/initializers.hpp>
 #include <tinynet/io/safetensors.hpp>
+#include <tinynet/layers/activation.hpp>
 #include <tinynet/layers/padding.hpp>
 #include <tinynet/regularizers.hpp>
 #include <tinynet/tensor.hpp>
@@ -37,6 +38,7 @@ class ConfigWriter {
   void write(const std::string& key, const char* value) { object_[key] = std::string(value); }
   void write(const std::string& key, Initializer value) { object_[key] = to_string(value); }
   void write(const std::string& key, Padding value) { object_[key] = to_string(value); }
+  void write(const std::string& key, Activation value) { object_[key] = to_string(value); }
   void write(const std::string& key, const Regularizer& value) { object_[key] = {{"l1", value.l1}, {"l2", value.l2}}; }
   void write(const std::string& key, const std::optional<std::uint64_t>& value) {
     object_[key] = value ? nlohmann::json(*value) : nlohmann::json(nullptr);
@@ -141,6 +143,9 @@ class ConfigReader {
   }
   void read(const std::string& key, const nlohmann::json& v, Padding& out) {
     read_name(key, v, out, padding_from_string);
+  }
+  void read(const std::string& key, const nlohmann::json& v, Activation& out) {
+    read_name(key, v, out, activation_from_string);
   }
   // A value named by a string, which `from_string` turns into it (or rejects).
   template <typename E, typename FromString>

@@ -58,6 +58,9 @@ struct LayerConfig<Conv2D> {
     out.write("kernel_size", layer.kernel_size());
     out.write("strides", o.stride);
     out.write("padding", o.padding);
+    // Written only when set, so that a file without it stays readable by a tinynet older than the
+    // option (one that has it is rejected there, naming the key).
+    if (o.activation != Conv2DOptions{}.activation) out.write("activation", o.activation);
     out.write("use_bias", o.use_bias);
     out.write("kernel_initializer", o.kernel_initializer);
     out.write("kernel_regularizer", o.kernel_regularizer);
@@ -69,6 +72,7 @@ struct LayerConfig<Conv2D> {
     Conv2DOptions o;
     in.optional("strides", o.stride);
     in.optional("padding", o.padding);
+    in.optional("activation", o.activation);
     in.optional("use_bias", o.use_bias);
     in.optional("kernel_initializer", o.kernel_initializer);
     in.optional("kernel_regularizer", o.kernel_regularizer);

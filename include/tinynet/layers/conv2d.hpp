@@ -39,11 +39,15 @@
 // of k·C_in values per output pixel. (When a kernel row is shorter than 16 values, as for one
 // input channel, a sample's cols is stored transposed instead: see im2col_by_kernel_entry.)
 //
-// Backward, given dy = dL/dy, read as dY (C_out × M) the same way:
+// With `activation = relu` (Keras's Conv2D(…, activation="relu")), that sum is z and the
+// output is y = max(0, z), applied to each sample's output while it is still in cache.
 //
-//   dL/dK = dY · colsᵀ          (C_out × D)   Y = K·cols is a matrix product: the usual rule
-//   dL/db = Σ_m dY[:, m] = dY·1 (C_out × 1)   b is added to every column m of Y
-//   dL/dcols = Kᵀ · dY          (D × M)
+// Backward, given dy = dL/dy, read as dY (C_out × M) the same way. First dL/dz: dZ = dY with
+// no activation, dZ = dY ⊙ 1[Y > 0] with relu (as ReLU's backward). Then:
+//
+//   dL/dK = dZ · colsᵀ          (C_out × D)   Z = K·cols + b·1ᵀ is a matrix product: the usual rule
+//   dL/db = Σ_m dZ[:, m] = dZ·1 (C_out × 1)   b is added to every column m of Z
+//   dL/dcols = Kᵀ · dZ          (D × M)
 //   dL/dx = col2im(dL/dcols)    (H·W·C_in × N)
 //
 // im2col is a linear map that copies each input value into every column that sees it
@@ -60,9 +64,9 @@
 // unfolded into the chunk's slot of cols (139 KB for the notebook's second convolution, so it
 // is still in the core's cache when the products read it), and
 //
-//   forward:   Y_i = K · cols_i + b·1ᵀ
-//   backward:  cols_i unfolded again from the kept input x_i, then
-//              dK_c += dY_i · cols_iᵀ,   dcols_i = Kᵀ · dY_i,   dx_i = col2im(dcols_i)
+//   forward:   Y_i = K · cols_i + b·1ᵀ           (then max(0, ·) with relu)
+//   backward:  dZ_i from dY_i (above); cols_i unfolded again from the kept input x_i, then
+//              dK_c += dZ_i · cols_iᵀ,   db_c += dZ_i · 1,   dcols_i = Kᵀ · dZ_i,   dx_i = col2im(dcols_i)
 //
 // Keeping x instead of every sample's cols costs a second im2col per sample, but cols is 9
 // times larger than x for a 3×3 kernel (8.9 MB against 1.4 MB per batch of 64 in the second
@@ -70,7 +74,7 @@
 // of staying in cache. Each sample's copy of x is made by the thread of its chunk, the thread
 // that reads it again in backward (parallel_for gives a thread the same share of the chunks in
 // both passes), so the copy does not cross between cores. Kᵀ is copied once per backward pass
-// so that its products read it in place. Then dL/dK = Σ_c dK_c and dL/db = Σ_c dY_c·1 are
+// so that its products read it in place. Then dL/dK = Σ_c dK_c and dL/db = Σ_c db_c are
 // summed in chunk order, so they do not depend on the thread count. The threads never wait on
 // each other inside a product: Eigen's own threading of one long product spent about half its
 // time spinning at its synchronisation points on two cores (docs/layers.md has the profile).
@@ -82,6 +86,7 @@
 
 #include <tinynet/detail/matrix_product.hpp>
 #include <tinynet/initializers.hpp>
+#include <tinynet/layers/activation.hpp>
 #include <tinynet/layers/layer.hpp>
 #include <tinynet/layers/padding.hpp>
 
@@ -90,8 +95,9 @@
 namespace tinynet {
 
 struct Conv2DOptions {
-  Index stride = 1;                  // Keras's strides, both directions
-  Padding padding = Padding::valid;  // Keras's default
+  Index stride = 1;                            // Keras's strides, both directions
+  Padding padding = Padding::valid;            // Keras's default
+  Activation activation = Activation::linear;  // Keras's default (None); relu: y = max(0, z), see activation.hpp
   bool use_bias = true;
   Initializer kernel_initializer = Initializer::glorot_uniform;  // Keras's default; he_uniform suits ReLU
   Regularizer kernel_regularizer{};
@@ -169,7 +175,8 @@ class Conv2D : public Layer<T> {
           if (by_kernel_entry_)
             detail::product(Y_i, K, ConstMap(cols_i.data(), P, D_).transpose(), false, bias);
           else
-            detail::product(Y_i, K, cols_i, false, bias);  // Y_i = K · cols_i + b·1ᵀ
+            detail::product(Y_i, K, cols_i, false, bias);                         // Z_i = K · cols_i + b·1ᵀ
+          if (options_.activation == Activation::relu) Y_i = Y_i.cwiseMax(T(0));  // Y_i = max(0, Z_i)
         }
       }
     });
@@ -185,7 +192,9 @@ class Conv2D : public Layer<T> {
     dK_chunks.resize(filters_, chunks * D_);                   // chunk c's dK_c in columns c·D…
     db_chunks.resize(filters_, chunks);                        // chunk c's db_c in column c
     cols.resize(D_, chunks * P);                               // as forward in training: one sample's per chunk
-    if (ones.size() != samples_per_chunk * P) ones.setOnes(samples_per_chunk * P);
+    if (ones.size() != P) ones.setOnes(P);
+    const bool relu = options_.activation == Activation::relu;
+    if (relu) dZ.resize(filters_, chunks * P);  // one sample's dL/dz per chunk
     if (input_gradient) {
       dcols.resize(D_, chunks * P);  // one sample's dL/dcols per chunk
       K_transposed = K.transpose();  // no allocation once built
@@ -197,23 +206,29 @@ class Conv2D : public Layer<T> {
       const Index first = c * samples_per_chunk, n = std::min(samples_per_chunk, N - first);
       Map cols_i(cols.col(c * P).data(), D_, P), dcols_i(dcols.data() + c * P * D_, D_, P);
       Map dK_c(dK_chunks.data() + c * filters_ * D_, filters_, D_);
+      if (options_.use_bias) db_chunks.col(c).setZero();
       for (Index i = first; i < first + n; ++i) {
-        const ConstMap dY_i(dy.col(i).data(), filters_, P);  // dy_i read as (C_out × P)
-        im2col(X.col(i).data(), cols_i.data());              // cols_i = im2col(x_i), again
+        const T* gradient = dy.col(i).data();  // dL/dz_i: dL/dy_i itself when the activation is linear
+        if (relu) {
+          T* masked = dZ.col(c * P).data();
+          relu_gradient(gradient, Y.col(i).data(), filters_ * P, masked);  // dL/dz_i = dL/dy_i ⊙ 1[y_i > 0]
+          gradient = masked;
+        }
+        const ConstMap dZ_i(gradient, filters_, P);  // read as (C_out × P)
+        im2col(X.col(i).data(), cols_i.data());      // cols_i = im2col(x_i), again
         if (by_kernel_entry_)
-          detail::product(dK_c, dY_i, ConstMap(cols_i.data(), P, D_), i > first);
+          detail::product(dK_c, dZ_i, ConstMap(cols_i.data(), P, D_), i > first);
         else
-          detail::product(dK_c, dY_i, cols_i.transpose(), i > first);  // dK_c = Σ_i dY_i · cols_iᵀ
+          detail::product(dK_c, dZ_i, cols_i.transpose(), i > first);      // dK_c = Σ_i dZ_i · cols_iᵀ
+        if (options_.use_bias) db_chunks.col(c).noalias() += dZ_i * ones;  // db_c = Σ_i dZ_i · 1
         if (!input_gradient) continue;
-        detail::product(dcols_i, K_transposed, dY_i, false);  // dL/dcols_i = Kᵀ · dY_i
+        detail::product(dcols_i, K_transposed, dZ_i, false);  // dL/dcols_i = Kᵀ · dZ_i
         col2im(dcols_i.data(), dX.col(i).data());             // dL/dx_i = col2im(dL/dcols_i)
       }
-      const ConstMap dY_c(dy.col(first).data(), filters_, n * P);                   // dy_c read as (C_out × n·P)
-      if (options_.use_bias) db_chunks.col(c).noalias() = dY_c * ones.head(n * P);  // db_c = dY_c · 1
     });
     for (Index c = 0; c < chunks; ++c) {
       dK += dK_chunks.middleCols(c * D_, D_);         // dL/dK = Σ_c dK_c
-      if (options_.use_bias) db += db_chunks.col(c);  // dL/db = Σ_m dY[:, m] = Σ_c dY_c · 1
+      if (options_.use_bias) db += db_chunks.col(c);  // dL/db = Σ_m dZ[:, m] = Σ_c db_c
     }
     return dX;
   }
@@ -332,6 +347,11 @@ class Conv2D : public Layer<T> {
       }
   }
 
+  // out = dy ⊙ 1[y > 0] over n values, as a plain loop that the compiler vectorises (ReLU's backward).
+  static void relu_gradient(const T* __restrict dy, const T* __restrict y, Index n, T* __restrict out) {
+    for (Index i = 0; i < n; ++i) out[i] = y[i] > T(0) ? dy[i] : T(0);
+  }
+
   // dst[0 … n−1] = src[0 … n−1], in fours and then one by one: the compiler turns a loop of single
   // values into a call to memcpy, which costs more than the copy for the 3 values of a kernel row
   // on one channel (conv1's im2col spent a third of its time in those calls).
@@ -385,13 +405,14 @@ class Conv2D : public Layer<T> {
   Matrix<T> X;                               // (H·W·C_in × N) the last training input, unfolded again by backward
   Mode last_forward_mode = Mode::inference;  // backward needs a training forward pass before it
   Matrix<T> cols;                            // (k·k·C_in × slots·H_out·W_out) one sample's im2col per slot
-  Matrix<T> Y;             // (H_out·W_out·C_out × N) output; the same memory is Y = K·cols (C_out × M)
-  Matrix<T> K_transposed;  // (k·k·C_in × C_out) Kᵀ, for dcols_i = Kᵀ · dY_i
+  Matrix<T> Y;                               // (H_out·W_out·C_out × N) output; the same memory is Y (C_out × M)
+  Matrix<T> dZ;            // (C_out × chunks·H_out·W_out) each chunk's dL/dz of its current sample (relu only)
+  Matrix<T> K_transposed;  // (k·k·C_in × C_out) Kᵀ, for dcols_i = Kᵀ · dZ_i
   Matrix<T> dcols;         // (k·k·C_in × chunks·H_out·W_out) each chunk's dL/dcols of its current sample
-  Matrix<T> dK_chunks;     // (C_out × chunks·D) each chunk's dY_c · cols_cᵀ, summed into dK
-  Matrix<T> db_chunks;     // (C_out × chunks) each chunk's dY_c · 1, summed into db
+  Matrix<T> dK_chunks;     // (C_out × chunks·D) each chunk's Σ_i dZ_i · cols_iᵀ, summed into dK
+  Matrix<T> db_chunks;     // (C_out × chunks) each chunk's Σ_i dZ_i · 1, summed into db
   Matrix<T> dX;            // (H·W·C_in × N) dL/dx
-  Vector<T> ones;          // (samples_per_chunk·H_out·W_out) all ones: db_c = dY_c · 1 is a matrix-vector product
+  Vector<T> ones;          // (H_out·W_out) all ones: db_c += dZ_i · 1 is a matrix-vector product
 };
 
 }  // namespace tinynet
