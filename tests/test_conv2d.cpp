@@ -69,12 +69,13 @@ struct Case {
 //
 // Conv2D unfolds an input in one of two layouts, chosen by the length of a kernel row, k·C_in
 // (see im2col in conv2d.hpp): the cases up to the 2×1 image have rows shorter than 16 values,
-// the last three (6 and 8 channels) longer ones, so both layouts meet the reference.
+// the last three (6 and 8 channels) longer ones, so both layouts meet the reference, with
+// padding on the left and above in each.
 const Case cases[] = {
     {7, 6, 3, 4, 3, 1, Padding::valid, true, 5, 4, 0, 0}, {7, 6, 3, 4, 3, 2, Padding::valid, true, 3, 2, 0, 0},
     {7, 6, 3, 4, 3, 1, Padding::same, true, 7, 6, 1, 1},  {7, 6, 3, 4, 3, 2, Padding::same, true, 4, 3, 1, 0},
     {7, 6, 2, 3, 4, 1, Padding::same, false, 7, 6, 1, 1}, {6, 7, 2, 3, 2, 3, Padding::same, true, 2, 3, 0, 0},
-    {2, 1, 1, 2, 3, 1, Padding::same, true, 2, 1, 1, 1},  {7, 6, 6, 4, 3, 1, Padding::valid, true, 5, 4, 0, 0},
+    {2, 1, 1, 2, 3, 1, Padding::same, true, 2, 1, 1, 1},  {7, 6, 6, 4, 3, 1, Padding::same, true, 7, 6, 1, 1},
     {7, 6, 6, 4, 3, 2, Padding::same, true, 4, 3, 1, 0},  {6, 7, 8, 3, 2, 3, Padding::same, false, 2, 3, 0, 0},
 };
 

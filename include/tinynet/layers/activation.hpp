@@ -9,6 +9,8 @@
 // ReLU layer reading and writing the whole batch once more in each pass.
 #pragma once
 
+#include <tinynet/tensor.hpp>
+
 #include <stdexcept>
 #include <string>
 
@@ -22,6 +24,14 @@ inline Activation activation_from_string(const std::string& name) {
   if (name == "linear") return Activation::linear;
   if (name == "relu") return Activation::relu;
   throw std::invalid_argument("unknown activation '" + name + "' (expected linear or relu)");
+}
+
+// relu's backward over n values: dz = dy ⊙ 1[y > 0], from the output y (1[z > 0] = 1[y > 0]).
+// A plain loop, which the compiler turns into a vector compare and masked move (Eigen's
+// select() and its bool-to-float cast do not vectorise). The ReLU layer and Conv2D both use it.
+template <typename T>
+void relu_gradient(const T* __restrict dy, const T* __restrict y, Index n, T* __restrict dz) {
+  for (Index i = 0; i < n; ++i) dz[i] = y[i] > T(0) ? dy[i] : T(0);
 }
 
 }  // namespace tinynet

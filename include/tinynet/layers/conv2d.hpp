@@ -1,4 +1,4 @@
-// 2-D convolution (Keras's Conv2D), computed as im2col followed by one matrix product.
+// 2-D convolution (Keras's Conv2D): im2col followed by a matrix product.
 //
 // Shapes. A sample is an image of H rows, W columns and C channels, stored channels-last: the
 // value at (row i, column j, channel c) is entry (i·W + j)·C + c of the sample's column.
@@ -28,7 +28,7 @@
 //
 //   cols : (D × M),   cols[(ky·k + kx)·C_in + c, m] = x_n[oy·s + ky − p_top, ox·s + kx − p_left, c]
 //
-// Then the whole layer is one product:
+// Then the whole layer is one product (computed one sample at a time, see "Chunks and threads"):
 //
 //   Y = K · cols + b·1ᵀ            Y : (C_out × M)
 //
@@ -61,8 +61,8 @@
 //
 // Chunks and threads. The batch is cut into chunks of `samples_per_chunk` samples, and the
 // work of a chunk runs start to finish on one thread, one sample at a time: the sample is
-// unfolded into the chunk's slot of cols (139 KB for the notebook's second convolution, so it
-// is still in the core's cache when the products read it), and
+// unfolded into a slot of cols (139 KB for the notebook's second convolution, so it is still in
+// the core's cache when the products read it), and
 //
 //   forward:   Y_i = K · cols_i + b·1ᵀ           (then max(0, ·) with relu)
 //   backward:  dZ_i from dY_i (above); cols_i unfolded again from the kept input x_i, then
@@ -71,9 +71,9 @@
 // Keeping x instead of every sample's cols costs a second im2col per sample, but cols is 9
 // times larger than x for a 3×3 kernel (8.9 MB against 1.4 MB per batch of 64 in the second
 // convolution): written in forward and read back in backward, it went through memory instead
-// of staying in cache. Each sample's copy of x is made by the thread of its chunk, the thread
-// that reads it again in backward (parallel_for gives a thread the same share of the chunks in
-// both passes), so the copy does not cross between cores. Kᵀ is copied once per backward pass
+// of staying in cache. Each sample's copy of x is made by the thread of its chunk, usually the
+// thread that reads it again in backward (parallel_for starts a thread on the same share of the
+// chunks in both passes), so the copy does not cross between cores. Kᵀ is copied once per backward pass
 // so that its products read it in place. Then dL/dK = Σ_c dK_c and dL/db = Σ_c db_c are
 // summed in chunk order, so they do not depend on the thread count. The threads never wait on
 // each other inside a product: Eigen's own threading of one long product spent about half its
@@ -204,7 +204,7 @@ class Conv2D : public Layer<T> {
     }
     detail::parallel_for(chunks, [&](Index c) {
       const Index first = c * samples_per_chunk, n = std::min(samples_per_chunk, N - first);
-      Map cols_i(cols.col(c * P).data(), D_, P), dcols_i(dcols.data() + c * P * D_, D_, P);
+      Map cols_i(cols.col(c * P).data(), D_, P);
       Map dK_c(dK_chunks.data() + c * filters_ * D_, filters_, D_);
       if (options_.use_bias) db_chunks.col(c).setZero();
       for (Index i = first; i < first + n; ++i) {
@@ -222,6 +222,7 @@ class Conv2D : public Layer<T> {
           detail::product(dK_c, dZ_i, cols_i.transpose(), i > first);      // dK_c = Σ_i dZ_i · cols_iᵀ
         if (options_.use_bias) db_chunks.col(c).noalias() += dZ_i * ones;  // db_c = Σ_i dZ_i · 1
         if (!input_gradient) continue;
+        Map dcols_i(dcols.col(c * P).data(), D_, P);          // this chunk's dL/dcols of one sample
         detail::product(dcols_i, K_transposed, dZ_i, false);  // dL/dcols_i = Kᵀ · dZ_i
         col2im(dcols_i.data(), dX.col(i).data());             // dL/dx_i = col2im(dL/dcols_i)
       }
@@ -338,18 +339,13 @@ class Conv2D : public Layer<T> {
             const Index base =
                 (iy * W_ + kx - pad_left_) * C_in_ + c;  // x[iy, ox·s + kx − p_left, c] = x[base + ox·step]
             if (step == 1)
-              std::copy(x + base + ox_first, x + base + ox_end, dst + ox_first);
+              std::copy(x + (base + ox_first), x + (base + ox_end), dst + ox_first);
             else
               for (Index ox = ox_first; ox < ox_end; ++ox) dst[ox] = x[base + ox * step];
             std::fill_n(dst + ox_end, W_out_ - ox_end, T(0));
           }
         }
       }
-  }
-
-  // out = dy ⊙ 1[y > 0] over n values, as a plain loop that the compiler vectorises (ReLU's backward).
-  static void relu_gradient(const T* __restrict dy, const T* __restrict y, Index n, T* __restrict out) {
-    for (Index i = 0; i < n; ++i) out[i] = y[i] > T(0) ? dy[i] : T(0);
   }
 
   // dst[0 … n−1] = src[0 … n−1], in fours and then one by one: the compiler turns a loop of single

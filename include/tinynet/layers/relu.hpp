@@ -7,6 +7,7 @@
 #pragma once
 
 #include <tinynet/detail/parallel.hpp>
+#include <tinynet/layers/activation.hpp>  // relu_gradient
 #include <tinynet/layers/layer.hpp>
 
 namespace tinynet {
@@ -32,15 +33,10 @@ class ReLU : public Layer<T> {
 
   const Matrix<T>& backward(const Matrix<T>& dy) override {
     this->check_backward(Y, dy);
-    // dL/dx = dy ⊙ 1[y > 0], as a plain loop: the compiler turns the select into a vector
-    // compare and masked move (Eigen's select() and its bool-to-float cast do not vectorise).
     dX.resize(dy.rows(), dy.cols());
     detail::for_column_blocks(dy.rows(), dy.cols(), [&](Index first, Index n) {
-      const Index begin = first * dy.rows(), end = (first + n) * dy.rows();
-      const T* __restrict g = dy.data();
-      const T* __restrict y = Y.data();
-      T* __restrict d = dX.data();
-      for (Index i = begin; i < end; ++i) d[i] = y[i] > T(0) ? g[i] : T(0);
+      const Index begin = first * dy.rows(), count = n * dy.rows();
+      relu_gradient(dy.data() + begin, Y.data() + begin, count, dX.data() + begin);  // dL/dx = dy ⊙ 1[y > 0]
     });
     return dX;
   }
