@@ -85,8 +85,12 @@ std::string describe(const Case& c) {
          std::to_string(c.stride) + " " + tinynet::to_string(c.padding) + (c.use_bias ? "" : " no bias");
 }
 
-Conv2D<double> make_layer(const Case& c, std::uint64_t seed) {
-  Conv2D<double> layer(c.filters, c.k, {.stride = c.stride, .padding = c.padding, .use_bias = c.use_bias});
+// The case's layer, its kernel drawn from `seed` and its bias from seed + 1: two layers made
+// with the same seed have the same parameters, whatever their activation.
+Conv2D<double> make_layer(const Case& c, std::uint64_t seed,
+                          tinynet::Activation activation = tinynet::Activation::linear) {
+  Conv2D<double> layer(c.filters, c.k,
+                       {.stride = c.stride, .padding = c.padding, .activation = activation, .use_bias = c.use_bias});
   layer.build({c.H, c.W, c.C_in}, seed);
   if (c.use_bias) layer.b = tinynet_test::random_matrix(c.filters, 1, seed + 1);
   return layer;
@@ -140,13 +144,8 @@ TEST_CASE("Conv2D with activation relu is Conv2D followed by ReLU, forward and b
   // case without it: outputs and every gradient equal those of the two separate layers.
   for (const Case& c : {cases[3], cases[9]}) {
     INFO(describe(c));
-    Conv2D<double> fused(
-        c.filters, c.k,
-        {.stride = c.stride, .padding = c.padding, .activation = tinynet::Activation::relu, .use_bias = c.use_bias});
-    Conv2D<double> plain = make_layer(c, 41);
-    fused.build({c.H, c.W, c.C_in}, 41);
-    fused.K = plain.K;
-    fused.b = plain.b;
+    Conv2D<double> fused = make_layer(c, 41, tinynet::Activation::relu), plain = make_layer(c, 41);
+    REQUIRE(fused.K == plain.K);
     tinynet::ReLU<double> relu;
     relu.build(plain.output_shape(), 0);
     const Index N = 37;
@@ -175,16 +174,9 @@ TEST_CASE("Conv2D with activation relu is Conv2D followed by ReLU, forward and b
 TEST_CASE("Conv2D with activation relu passes the gradient check", "[conv2d][gradient]") {
   for (const Case& c : {cases[2], cases[7]}) {
     INFO(describe(c));
-    Conv2D<double> layer(
-        c.filters, c.k,
-        {.stride = c.stride, .padding = c.padding, .activation = tinynet::Activation::relu, .use_bias = c.use_bias});
-    layer.build({c.H, c.W, c.C_in}, 51);
-    layer.b = tinynet_test::random_matrix(c.filters, 1, 52);
+    Conv2D<double> layer = make_layer(c, 51, tinynet::Activation::relu), linear = make_layer(c, 51);
     const Matrix<double> x = tinynet_test::random_matrix(c.H * c.W * c.C_in, 2, 53);
     // Finite differences hold only away from relu's kink: no z = K·cols + b within 1e-4 of 0.
-    Conv2D<double> linear = make_layer(c, 51);
-    linear.K = layer.K;
-    linear.b = layer.b;
     REQUIRE(linear.forward(x, Mode::inference).cwiseAbs().minCoeff() > 1e-4);
     const auto result = tinynet_test::check_layer_gradients(layer, x);
     // 1e-5: with many outputs cut to 0, a few entries of dx are small (about 1e-3), and the
