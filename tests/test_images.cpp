@@ -68,6 +68,14 @@ TEST_CASE("Images reject byte counts that do not match and ranges outside them",
   REQUIRE_THROWS_WITH(Images(std::vector<std::uint8_t>(10), 4, 3), tinynet_test::contains("need 4·3 bytes, got 10"));
   REQUIRE_THROWS_WITH(Images(std::vector<std::uint8_t>(10), -2, -5), tinynet_test::contains("got 10"));
   REQUIRE_THROWS_WITH(some_images(4, 3).left(4), tinynet_test::contains("4 of 3 images"));
+  Matrix<float> out;
+  REQUIRE_THROWS_WITH(some_images(4, 3).copy_values(2, 2, out), tinynet_test::contains("images 2 .. 3 of 3 images"));
+  REQUIRE_THROWS_WITH(some_images(4, 3).copy_values(-1, 1, out), tinynet_test::contains("images -1 .. -1 of 3"));
+  REQUIRE_THROWS_WITH(some_images(4, 3).gather_values(std::vector<Index>{0, 3}, out),
+                      tinynet_test::contains("image 3 of 3 images"));
+  REQUIRE_THROWS_WITH(some_images(4, 3).columns(std::vector<Index>{-1}), tinynet_test::contains("image -1 of 3"));
+  some_images(4, 3).copy_values(1, 2, out);  // the last two: inside
+  CHECK(out.cols() == 2);
   CHECK(Images(std::vector<std::uint8_t>{}, 784, 0).cols() == 0);
 }
 

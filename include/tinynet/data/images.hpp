@@ -61,17 +61,20 @@ class Images {
   // out = images first .. first + n − 1 as values, (size × n): an evaluation batch.
   template <typename T>
   void copy_values(Index first, Index n, Matrix<T>& out) const {
+    check_range(first, n, "Images::copy_values");
     out.resize(size_, n);
     copy_values(first, n, Eigen::Map<Matrix<T>>(out.data(), size_, n));
   }
   template <typename T>
   void copy_values(Index first, Index n, Eigen::Map<Matrix<T>> out) const {
+    check_range(first, n, "Images::copy_values");
     to_values(bytes_.data() + first * size_, size_ * n, out.data());
   }
 
   // out = the images at `columns` as values, (size × columns.size()): a training batch.
   template <typename T, typename Columns>
   void gather_values(const Columns& columns, Matrix<T>& out) const {
+    check_columns(columns, "Images::gather_values");
     out.resize(size_, static_cast<Index>(columns.size()));
     detail::for_column_blocks(size_, out.cols(), [&](Index first, Index n) {
       for (Index j = first; j < first + n; ++j)
@@ -82,6 +85,7 @@ class Images {
   // The images at `columns`, in that order (any integer container with size() and []).
   template <typename Columns>
   Images columns(const Columns& columns) const {
+    check_columns(columns, "Images::columns");
     std::vector<std::uint8_t> out(static_cast<std::size_t>(size_) * static_cast<std::size_t>(columns.size()));
     Eigen::Map<ByteMatrix> picked(out.data(), size_, static_cast<Index>(columns.size()));
     for (Index j = 0; j < picked.cols(); ++j) picked.col(j) = bytes().col(entry(columns, j));
@@ -97,6 +101,20 @@ class Images {
   }
 
  private:
+  // Refuses images first .. first + n − 1 unless they all exist.
+  void check_range(Index first, Index n, const char* what) const {
+    if (first < 0 || n < 0 || first > count_ - n)
+      throw std::invalid_argument(std::string(what) + ": images " + std::to_string(first) + " .. " +
+                                  std::to_string(first + n - 1) + " of " + std::to_string(count_) + " images");
+  }
+  template <typename Columns>
+  void check_columns(const Columns& columns, const char* what) const {
+    for (Index j = 0; j < static_cast<Index>(columns.size()); ++j)
+      if (entry(columns, j) < 0 || entry(columns, j) >= count_)
+        throw std::invalid_argument(std::string(what) + ": image " + std::to_string(entry(columns, j)) + " of " +
+                                    std::to_string(count_) + " images");
+  }
+
   // columns[j] of a std::vector (indexed by size_t) or an Eigen vector (by Index).
   template <typename Columns>
   static Index entry(const Columns& columns, Index j) {
