@@ -427,9 +427,10 @@ void predict(const Args& a) {
 }
 
 // layers: where a training step's time goes. Trains the recipe's model on its first batches of
-// the training images for --warmup-steps untimed steps, then --steps steps that follow
-// Sequential::train_step's own order (zero the gradients, each layer's forward, the loss
-// gradient, each layer's backward, the optimizer's update) with a clock around each part, on
+// the training images (starting over after the last) for --warmup-steps untimed steps, then
+// --steps steps that follow Sequential::train_step's own order (zero the gradients, each
+// layer's forward, the loss gradient, each layer's backward, the optimizer's update) with a
+// clock around each part, on
 // --threads threads (all of them: the thread tuner of fit is not used here). Prints one line
 // per part: its mean microseconds per step.
 void layers(const Args& a) {
@@ -448,8 +449,13 @@ void layers(const Args& a) {
   const std::size_t L = model.size();
   std::vector<double> seconds(2 * L + 3, 0.0);
   Matrix<float> x, y = Matrix<float>::Zero(model.layer(L - 1).output_shape().size(), batch_size), dz;
+  const Index batches = data.images.cols() / batch_size;  // more steps than batches start over
+  if (batches == 0)
+    throw std::invalid_argument("bench layers: fewer images than one batch of " + std::to_string(batch_size));
+  for (std::size_t l = 0; l < model.size(); ++l)  // as in train_step: x and the outputs stay put
+    model.layer(l).input_kept_until_backward = true;
   for (long step = 0; step < warmup + steps; ++step) {
-    const Index first = step * batch_size;
+    const Index first = (step % batches) * batch_size;
     data.images.copy_values(first, batch_size, x);
     y.setZero();
     for (Index j = 0; j < batch_size; ++j) y(data.labels[static_cast<std::size_t>(first + j)], j) = 1;

@@ -77,3 +77,29 @@ TEST_CASE("A layer's forward reads a block of a matrix's columns where it lies",
   const Matrix<double> from_copy = layer.forward(block, Mode::inference);
   CHECK(layer.forward(x.middleCols(2, 5), Mode::inference) == from_copy);  // tinynet::MatrixRef, no copy
 }
+
+TEST_CASE("Dense keeps a view of its input only when the caller keeps the input until backward", "[dense]") {
+  Dense<double> layer(3, 2);
+  layer.build({3}, 5);
+  const Matrix<double> x = tinynet_test::random_matrix(3, 4, 1), dy = tinynet_test::random_matrix(2, 4, 2);
+  const Matrix<double> want = dy * x.transpose();  // dL/dW = dY · Xᵀ
+  // Not promised (the default): forward copies x, so x may change before backward.
+  Matrix<double> changing = x;
+  layer.forward(changing, Mode::training);
+  changing.setZero();
+  layer.backward(dy);
+  CHECK((layer.dW - want).cwiseAbs().maxCoeff() < 1e-12);
+  // Promised (as Sequential does during a step): forward keeps a view of x, so backward reads x
+  // itself: changed in between, the gradient follows it (no copy was made).
+  layer.dW.setZero();
+  layer.input_kept_until_backward = true;
+  Matrix<double> kept = x;
+  layer.forward(kept, Mode::training);
+  layer.backward(dy);
+  CHECK((layer.dW - want).cwiseAbs().maxCoeff() < 1e-12);
+  layer.dW.setZero();
+  layer.forward(kept, Mode::training);
+  kept *= 2;
+  layer.backward(dy);
+  CHECK((layer.dW - 2 * want).cwiseAbs().maxCoeff() < 1e-12);
+}

@@ -40,11 +40,12 @@ struct ProductShape {
 };
 
 // Shapes: single values, partial tiles in every direction, k below and above one block (256),
-// and the shapes of the notebook's models (Dense 784→128 at batch 64, Conv2D's 64×288 kernel).
-const std::vector<ProductShape> shapes = {{2, 3, 5},      {40, 30, 15},  {64, 260, 11},  {1, 1, 1},     {1, 5, 1},
-                                          {3, 7, 2},      {31, 9, 7},    {32, 16, 8},    {33, 17, 9},   {64, 300, 24},
-                                          {70, 513, 13},  {10, 128, 64}, {128, 784, 64}, {128, 64, 50}, {64, 288, 121},
-                                          {288, 64, 121}, {17, 1, 40}};
+// the shapes of the notebook's models (Dense 784→128 at batch 64, Conv2D's 64×288 kernel, the
+// CNN's Dense 1600→64), and k ≥ 4·max(m, n) in one task and in several (a cut along p).
+const std::vector<ProductShape> shapes = {{2, 3, 5},      {40, 30, 15},  {64, 260, 11},  {1, 1, 1},      {1, 5, 1},
+                                          {3, 7, 2},      {31, 9, 7},    {32, 16, 8},    {33, 17, 9},    {64, 300, 24},
+                                          {70, 513, 13},  {10, 128, 64}, {128, 784, 64}, {128, 64, 50},  {64, 288, 121},
+                                          {288, 64, 121}, {17, 1, 40},   {10, 128, 32},  {64, 1600, 64}, {40, 3000, 9}};
 
 template <typename T>
 void check_all_layouts(const ProductShape& s, bool accumulate) {
@@ -79,11 +80,18 @@ void check_all_layouts(const ProductShape& s, bool accumulate) {
   detail::product(biased, a, b, accumulate, bias.data());
   const Matrix<T> biased_scale = scale + bias.cwiseAbs().replicate(1, s.n);
   CHECK(worst_relative_error(biased, want_biased, biased_scale) < tolerance);
+  Matrix<T> cut_inner_first;    // with room for partial sums: cut along p where the shape allows
   for (int threads : {1, 2}) {  // cut into bands on the threads: the same values, bit for bit
     tinynet::set_num_threads(threads);
     c = c0;
     detail::parallel_product(c, a, b, accumulate);
     CHECK(c == same_every_time);
+    Matrix<T> partial_sums;
+    biased = c0;
+    detail::parallel_product(biased, a, b, accumulate, bias.data(), &partial_sums);
+    CHECK(worst_relative_error(biased, want_biased, biased_scale) < tolerance);
+    if (threads == 1) cut_inner_first = biased;
+    CHECK(biased == cut_inner_first);
   }
   tinynet::set_num_threads(tinynet::hardware_threads());
 }
@@ -145,7 +153,7 @@ TEST_CASE("parallel_product cuts a product into bands that cover it, one per til
   // AVX-512): a band per tile, so that two threads share it (a wrong rounding once made it one).
   const Index m = 2 * tile, n = 2 * tile, k = (Index{6} << 20) / (m * n);
   const detail::ProductCut two = detail::cut_product<float>(m, n, k);
-  CHECK(two.by_rows);
+  CHECK(two.along == detail::CutAlong::rows);
   CHECK(two.tasks == 2);
   check_covers(two);
   // Little work: one task; much work: at most 16; wide C: bands of columns.
@@ -154,8 +162,20 @@ TEST_CASE("parallel_product cuts a product into bands that cover it, one per til
   CHECK(big.tasks == 16);
   check_covers(big);
   const detail::ProductCut wide = detail::cut_product<float>(128, 784, 64);
-  CHECK_FALSE(wide.by_rows);
+  CHECK(wide.along == detail::CutAlong::columns);
   CHECK(wide.extent == 784);
   CHECK(wide.tasks == 6);  // 128·784·64 multiply-adds ≈ 6.4 × 2^20
   check_covers(wide);
+  // Room for partial sums and k ≥ 4·max(m, n) (Dense 784 → 128 at batch 64): bands of p, in
+  // tiles of NR terms, so that W is read in the column bands its gradient dL/dW = dY · Xᵀ is
+  // written in (the cut of `wide`).
+  const detail::ProductCut inner = detail::cut_product<float>(128, 64, 784, true);
+  CHECK(inner.along == detail::CutAlong::inner);
+  CHECK(inner.extent == 784);
+  CHECK(inner.tasks == 6);
+  CHECK(inner.tiles_per_task * inner.tile == wide.tiles_per_task * wide.tile);
+  check_covers(inner);
+  CHECK(detail::cut_product<float>(128, 64, 511, true).along == detail::CutAlong::rows);  // k < 4·128
+  CHECK(detail::cut_product<float>(128, 64, 784).along == detail::CutAlong::rows);        // no room: never
+  CHECK(detail::cut_product<float>(64, 64, 1600, true).tasks == 6);  // the CNN's Dense: 6 tasks, not 2
 }

@@ -32,7 +32,9 @@ TEST_CASE("Sequential: every parameter's gradient matches finite differences of 
   Matrix<double> x = tinynet_test::random_matrix(5, 8, 1, -2, 2);
   const Matrix<double> targets = one_hot(labels_for(8, 4), 4);
 
-  model.compute_gradients(x, targets);  // the weights stay, the gradients stay in place
+  model.compute_gradients(x, targets);            // the weights stay, the gradients stay in place
+  for (std::size_t l = 0; l < model.size(); ++l)  // the promise of kept inputs ends with the step
+    CHECK_FALSE(model.layer(l).input_kept_until_backward);
   auto loss = [&] { return tinynet::cross_entropy_sum(model.forward(x, tinynet::Mode::training), targets) / 8.0; };
   for (auto& p : model.parameters()) {
     const Matrix<double> numeric = tinynet_test::numeric_gradient(*p.value, loss);

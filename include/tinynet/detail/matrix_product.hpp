@@ -369,29 +369,46 @@ void product(Dst&& dst, const Lhs& lhs, const Rhs& rhs, bool accumulate,
 #endif
 }
 
-// How parallel_product cuts C = A · B (C: m × n, k terms per entry) into tasks: bands of whole
-// tiles along C's longer side (so that every task reads all of the smaller operand and its own
-// part of the larger), of about 1M multiply-adds each (a task must pay for handing it to a
-// thread), at most 16. The cut depends only on the sizes, never on the thread count.
+// How parallel_product cuts C = A · B (C: m × n, k terms per entry) into tasks, of about 1M
+// multiply-adds each (a task must pay for handing it to a thread), at most 16:
+//
+//   - bands of whole tiles along C's longer side, so that every task reads all of the smaller
+//     operand and its own part of the larger;
+//   - or, when C is small beside the operands (k ≥ 4·max(m, n), as in Dense's W · X at a
+//     small batch) and the caller gives room for partial sums, bands of the sum over p:
+//
+//       C = Σ_t A[:, band t] · B[band t, :]
+//
+//     Each task reads only its columns of A and rows of B, and writes its own partial sum of C
+//     (a small matrix); the partial sums are then added up in the order of t. A parameter
+//     matrix A is so read in the same column bands in which its gradient is written (dL/dW =
+//     dY · Xᵀ is cut in bands of columns) and updated by the optimizer (in blocks of its
+//     column-major storage): with the threads' contiguous shares of the tasks
+//     (detail/thread_pool.hpp), each core then reads and writes its own part of W, dW and the
+//     optimizer's moments for the whole step, instead of fetching lines the other core wrote.
+//
+// The cut depends only on the sizes, never on the thread count.
+enum class CutAlong { rows, columns, inner };
+
 struct ProductCut {
-  bool by_rows;          // bands of rows (C taller than wide), else of columns
-  Index tile;            // rows (MR) or columns (NR) of one tile
-  Index extent;          // C's rows or columns
+  CutAlong along;        // bands of C's rows, of its columns, or of the sum's terms p
+  Index tile;            // rows (MR), columns (NR) or terms (NR) of one tile
+  Index extent;          // C's rows, C's columns or k
   Index tiles_per_task;  // the last task may have fewer
   Index tasks;
 };
 
 template <typename T>
-ProductCut cut_product(Index m, Index n, Index k) {
+ProductCut cut_product(Index m, Index n, Index k, bool may_cut_inner = false) {
   constexpr Index work_per_task = Index{1} << 20, max_tasks = 16;
   ProductCut cut{};
-  cut.by_rows = m >= n;
+  cut.along = may_cut_inner && k >= 4 * std::max(m, n) ? CutAlong::inner : m >= n ? CutAlong::rows : CutAlong::columns;
 #if defined(__SSE2__)
-  cut.tile = cut.by_rows ? Tiling<T>::MR : Tiling<T>::NR;
+  cut.tile = cut.along == CutAlong::rows ? Tiling<T>::MR : Tiling<T>::NR;
 #else
   cut.tile = 1;
 #endif
-  cut.extent = cut.by_rows ? m : n;
+  cut.extent = cut.along == CutAlong::rows ? m : cut.along == CutAlong::columns ? n : k;
   const Index tiles = std::max<Index>(1, (cut.extent + cut.tile - 1) / cut.tile);
   const Index wanted = std::clamp<Index>(m * n * std::max<Index>(k, 1) / work_per_task, 1, max_tasks);
   const Index bands = std::min(wanted, tiles);
@@ -401,29 +418,62 @@ ProductCut cut_product(Index m, Index n, Index k) {
 }
 
 // The same product on tinynet's threads, in the bands cut_product gives. Each entry is
-// computed the same way in any band.
+// computed the same way in any band. partial_sums, when given, is room for the partial sums of
+// a cut along p (resized here; a layer keeps it from batch to batch).
 template <typename Dst, typename Lhs, typename Rhs>
 void parallel_product(Dst&& dst, const Lhs& lhs, const Rhs& rhs, bool accumulate,
-                      const typename std::remove_reference_t<Dst>::Scalar* bias = nullptr) {
+                      const typename std::remove_reference_t<Dst>::Scalar* bias = nullptr,
+                      Matrix<typename std::remove_reference_t<Dst>::Scalar>* partial_sums = nullptr) {
   check_product_shapes(dst, lhs.rows(), lhs.cols(), rhs.rows(), rhs.cols());
 #if defined(__SSE2__)
   using T = typename std::remove_reference_t<Dst>::Scalar;
   static_assert(!std::remove_reference_t<Dst>::IsRowMajor, "the product writes a column-major matrix");
   if (dst.innerStride() != 1) throw std::logic_error("matrix product: the result's columns must be contiguous");
-  const Index m = dst.rows(), n = dst.cols();
-  const ProductCut cut = cut_product<T>(m, n, lhs.cols());
+  const Index m = dst.rows(), n = dst.cols(), k = lhs.cols();
+  const ProductCut cut = cut_product<T>(m, n, k, partial_sums != nullptr);
   const MatrixView<T> a = view_of(lhs), b = view_of(rhs);
   T* c = dst.data();
   const Index c_stride = dst.outerStride();
+  const Index band = cut.tiles_per_task * cut.tile;
+  if (cut.along == CutAlong::inner && cut.tasks > 1) {
+    // Task 0 writes C (with the bias, and adding to C with accumulate); task t > 0 its partial
+    // sum, into partial_sums' columns (t − 1)·n … t·n − 1. Then C += partial sum 1, 2, … .
+    partial_sums->resize(m, n * (cut.tasks - 1));
+    parallel_for(cut.tasks, [&](Index task) {
+      const Index first = task * band, terms = std::min(k, first + band) - first;
+      const MatrixView<T> a_band{a.data + first * a.column_stride, m, terms, a.row_stride, a.column_stride};
+      const MatrixView<T> b_band{b.data + first * b.row_stride, terms, n, b.row_stride, b.column_stride};
+      if (task == 0)
+        product_block(c, c_stride, a_band, b_band, accumulate, bias, Index{0}, m, Index{0}, n);
+      else
+        product_block(partial_sums->data() + (task - 1) * n * m, m, a_band, b_band, false,
+                      static_cast<const T*>(nullptr), Index{0}, m, Index{0}, n);
+    });
+    const Index columns_per_task = std::max<Index>(1, (Index{1} << 12) / std::max<Index>(m, 1));
+    parallel_for((n + columns_per_task - 1) / columns_per_task, [&](Index task) {
+      const Index first = task * columns_per_task, count = std::min(columns_per_task, n - first);
+      for (Index t = 1; t < cut.tasks; ++t)
+        for (Index j = first; j < first + count; ++j) {
+          T* cj = c + j * c_stride;
+          const T* part = partial_sums->data() + ((t - 1) * n + j) * m;
+          for (Index i = 0; i < m; ++i) cj[i] += part[i];
+        }
+    });
+    return;
+  }
+  if (cut.along == CutAlong::inner) {  // one task
+    product_block(c, c_stride, a, b, accumulate, bias, Index{0}, m, Index{0}, n);
+    return;
+  }
   parallel_for(cut.tasks, [&](Index task) {
-    const Index band = cut.tiles_per_task * cut.tile;
     const Index first = task * band, end = std::min(cut.extent, first + band);
-    if (cut.by_rows)
+    if (cut.along == CutAlong::rows)
       product_block(c, c_stride, a, b, accumulate, bias, first, end, Index{0}, n);
     else
       product_block(c, c_stride, a, b, accumulate, bias, Index{0}, m, first, end);
   });
 #else
+  (void)partial_sums;
   product(dst, lhs, rhs, accumulate, bias);
 #endif
 }

@@ -58,17 +58,17 @@ class Dense : public Layer<T> {
 
   const Matrix<T>& forward(const MatrixRef<T>& x, Mode mode) override {
     this->check_forward(x);
-    if (mode == Mode::training) detail::copy_columns(x, X);  // kept for dW = dY · Xᵀ (inference needs no copy)
+    if (mode == Mode::training) keep_input(x);  // X, for dW = dY · Xᵀ (inference keeps nothing)
     Y.resize(units_, x.cols());
-    detail::parallel_product(Y, W, x, false, b.data());  // Y = W · X + b (b added to every column)
+    detail::parallel_product(Y, W, x, false, b.data(), &Y_parts);  // Y = W · X + b (b added to every column)
     return Y;
   }
 
   const Matrix<T>& backward(const Matrix<T>& dy) override {
     this->check_backward(Y, dy);
-    if (X.cols() != dy.cols()) throw std::logic_error("Dense::backward: the last forward was not in training mode");
-    detail::parallel_product(dW, dy, X.transpose(), true);  // dL/dW = dY · Xᵀ
-    db.noalias() += dy.rowwise().sum();                     // dL/db = Σ_n dY[:, n]
+    if (X_cols != dy.cols()) throw std::logic_error("Dense::backward: the last forward was not in training mode");
+    detail::parallel_product(dW, dy, X().transpose(), true);  // dL/dW = dY · Xᵀ
+    db.noalias() += dy.rowwise().sum();                       // dL/db = Σ_n dY[:, n]
     if (this->compute_input_gradient) {
       dX.resize(W.cols(), dy.cols());
       detail::parallel_product(dX, W.transpose(), dy, false);  // dL/dX = Wᵀ · dY
@@ -111,12 +111,28 @@ class Dense : public Layer<T> {
     return inputs;
   }
 
+  // Keeps the training batch x for backward: a view of x itself when the caller keeps it in
+  // place until then (Layer::input_kept_until_backward, as Sequential does), else a copy. The
+  // copy of a 64-image batch was a tenth of the notebook MLP's training step.
+  void keep_input(const MatrixRef<T>& x) {
+    X_data = x.data();
+    X_cols = x.cols();
+    if (!this->input_kept_until_backward || x.outerStride() != x.rows()) {
+      detail::copy_columns(x, X_copy);
+      X_data = X_copy.data();
+    }
+  }
+  Eigen::Map<const Matrix<T>> X() const { return {X_data, W.cols(), X_cols}; }
+
   Index units_;
   Index declared_inputs_ = 0;  // 0: take whatever the layer before outputs
   DenseOptions options_;
-  Matrix<T> X;   // (in × N)  input of the last training-mode forward, used by backward
-  Matrix<T> Y;   // (out × N) output
-  Matrix<T> dX;  // (in × N)  dL/dX
+  const T* X_data = nullptr;  // X = X(): the input of the last training-mode forward (in × N), for
+  Index X_cols = 0;           //   backward: the caller's x, or X_copy
+  Matrix<T> X_copy;           // (in × N)  a copy of x, when the caller does not keep it
+  Matrix<T> Y;                // (out × N) output
+  Matrix<T> dX;               // (in × N)  dL/dX
+  Matrix<T> Y_parts;          // room for partial sums of W · X, when the product is cut along `in`
 };
 
 }  // namespace tinynet

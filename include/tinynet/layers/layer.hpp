@@ -59,6 +59,13 @@ class Layer {
   // The first layer of a model need not compute dL/dx (nobody uses it); Sequential turns it off.
   bool compute_input_gradient = true;
 
+  // Sequential's promise during a training step: the x it passes to forward(x, Mode::training)
+  // stays where it is, unchanged, until this layer's backward has returned (the first layer's x
+  // is the caller's batch, every other layer's the output of the layer below, which only the
+  // next forward rewrites). A layer may then keep a view of x for backward instead of a copy.
+  // Off otherwise: whoever else calls forward may pass a temporary.
+  bool input_kept_until_backward = false;
+
  protected:
   Shape input_shape_;
   Shape output_shape_;

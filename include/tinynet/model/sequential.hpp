@@ -263,6 +263,7 @@ class Sequential {
       if (p.trainable())                 //    thread clears the blocks it will update)
         detail::in_blocks(p.gradient->size(),
                           [&](Index first, Index count) { detail::values(*p.gradient, first, count).setZero(); });
+    const InputsKept inputs_kept(layers_);                        // x and the layers' outputs stay put until backward
     const Matrix<T>& probabilities = forward(x, Mode::training);  // 2. forward
     const Index n = x.cols();
     const Matrix<T>& y = loss_targets(targets);  //    Y, or Y' when smoothing
@@ -402,6 +403,21 @@ class Sequential {
       throw std::invalid_argument(std::string(who) + ": batch_size must be positive, got " +
                                   std::to_string(batch_size));
   }
+
+  // Sets every layer's input_kept_until_backward for the life of a training step (layer.hpp).
+  class InputsKept {
+   public:
+    explicit InputsKept(const std::vector<std::unique_ptr<Layer<T>>>& layers) : layers_(layers) { set(true); }
+    ~InputsKept() { set(false); }
+    InputsKept(const InputsKept&) = delete;
+    InputsKept& operator=(const InputsKept&) = delete;
+
+   private:
+    void set(bool kept) const {
+      for (const auto& layer : layers_) layer->input_kept_until_backward = kept;
+    }
+    const std::vector<std::unique_ptr<Layer<T>>>& layers_;
+  };
 
   // The targets the loss compares with: Y as given, or Y' = (1 − ε)·Y + ε/K with label smoothing.
   const Matrix<T>& loss_targets(const Matrix<T>& targets) {
