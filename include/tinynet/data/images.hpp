@@ -76,7 +76,7 @@ class Images {
   void gather_values(const Columns& columns, Matrix<T>& out) const {
     check_columns(columns, "Images::gather_values");
     out.resize(size_, static_cast<Index>(columns.size()));
-    detail::for_column_blocks(size_, out.cols(), [&](Index first, Index n) {
+    detail::for_gather_blocks(size_, out.cols(), [&](Index first, Index n) {
       for (Index j = first; j < first + n; ++j)
         to_values(bytes_.data() + entry(columns, j) * size_, size_, out.col(j).data());
     });
