@@ -382,11 +382,12 @@ void product(Dst&& dst, const Lhs& lhs, const Rhs& rhs, bool accumulate,
 //
 //     Each task reads only its columns of A and rows of B, and writes its own partial sum of C
 //     (a small matrix); the partial sums are then added up in the order of t. A parameter
-//     matrix A is so read in the same column bands in which its gradient is written (dL/dW =
-//     dY · Xᵀ is cut in bands of columns) and updated by the optimizer (in blocks of its
-//     column-major storage): with the threads' contiguous shares of the tasks
-//     (detail/thread_pool.hpp), each core then reads and writes its own part of W, dW and the
-//     optimizer's moments for the whole step, instead of fetching lines the other core wrote.
+//     matrix A is so read in column bands, as its gradient is written (dL/dW = dY · Xᵀ is cut
+//     in bands of columns) and as the optimizer updates it (in blocks of its column-major
+//     storage): with the threads' contiguous shares of the tasks (detail/thread_pool.hpp),
+//     each core then reads and writes about the same part of W, dW and the optimizer's moments
+//     for the whole step (on two threads, the first and the second half of W's columns),
+//     instead of fetching lines the other core wrote.
 //
 // The cut depends only on the sizes, never on the thread count.
 enum class CutAlong { rows, columns, inner };
