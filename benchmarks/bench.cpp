@@ -430,9 +430,8 @@ void predict(const Args& a) {
 // the training images (starting over after the last) for --warmup-steps untimed steps, then
 // --steps steps that follow Sequential::train_step's own order (zero the gradients, each
 // layer's forward, the loss gradient, each layer's backward, the optimizer's update) with a
-// clock around each part, on
-// --threads threads (all of them: the thread tuner of fit is not used here). Prints one line
-// per part: its mean microseconds per step.
+// clock around each part, on --threads threads (all of them: the thread tuner of fit is not
+// used here). Prints one line per part: its mean microseconds per step.
 void layers(const Args& a) {
   const fashion_mnist::Recipe recipe = fashion_mnist::find_recipe(a.get("model", "mlp"));
   tinynet::set_num_threads(static_cast<int>(a.number("threads", 1)));
