@@ -97,6 +97,33 @@ TEST_CASE("MaxPooling2D ties: the first maximum in scan order takes the whole gr
   CHECK(dx2 == expected2);
 }
 
+TEST_CASE("MaxPooling2D's 2 × 2 kernels equal the definition, ties and odd sizes included", "[max_pooling2d]") {
+  // Pool size 2 with stride 2 runs its own forward and backward kernels; here they meet the
+  // definition written out: an image of odd height and width (a row and a column left
+  // uncovered) whose values 0, 1, 2 tie in most windows, so the first maximum must win.
+  const Index H = 7, W = 9, C = 5, N = 3, H_out = 3, W_out = 4;
+  MaxPooling2D<float> pool(2);
+  REQUIRE(pool.build({H, W, C}, 0) == Shape{H_out, W_out, C});
+  Matrix<float> x(H * W * C, N);
+  for (Index k = 0; k < x.size(); ++k) x.data()[k] = static_cast<float>((k * 7919) % 3);
+  Matrix<float> dy(H_out * W_out * C, N);
+  for (Index k = 0; k < dy.size(); ++k) dy.data()[k] = static_cast<float>(k + 1);
+  Matrix<float> y_expected(dy.rows(), N), dx_expected = Matrix<float>::Zero(x.rows(), N);
+  for (Index n = 0; n < N; ++n)
+    for (Index oy = 0; oy < H_out; ++oy)
+      for (Index ox = 0; ox < W_out; ++ox)
+        for (Index c = 0; c < C; ++c) {
+          Index best = at(2 * oy, 2 * ox, c, W, C);
+          for (Index i = 0; i < 2; ++i)
+            for (Index j = 0; j < 2; ++j)
+              if (x(at(2 * oy + i, 2 * ox + j, c, W, C), n) > x(best, n)) best = at(2 * oy + i, 2 * ox + j, c, W, C);
+          y_expected(at(oy, ox, c, W_out, C), n) = x(best, n);
+          dx_expected(best, n) = dy(at(oy, ox, c, W_out, C), n);
+        }
+  CHECK(pool.forward(x, Mode::training) == y_expected);
+  CHECK(pool.backward(dy) == dx_expected);
+}
+
 TEST_CASE("MaxPooling2D gradient matches finite differences", "[max_pooling2d][gradient]") {
   // (2, 2) and (3, 3) tile the image, leaving a column (and for 3, two) uncovered; (3, 2) and
   // (2, 1) overlap. Random values are tie-free almost surely; a finite step of 1e-6 cannot change an argmax

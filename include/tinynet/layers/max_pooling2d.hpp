@@ -80,7 +80,11 @@ class MaxPooling2D : public Layer<T> {
     Y.resize(H_out_ * W_out_ * C_, N);
     argmax.resize(H_out_ * W_out_ * C_, N);
     detail::for_column_blocks(x.rows(), N, [&](Index first, Index count) {
-      for (Index n = first; n < first + count; ++n) pool(x.col(n).data(), Y.col(n).data(), argmax.col(n).data());
+      for (Index n = first; n < first + count; ++n)
+        if (p_ == 2 && s_ == 2)
+          pool_2x2(x.col(n).data(), Y.col(n).data(), argmax.col(n).data());
+        else
+          pool(x.col(n).data(), Y.col(n).data(), argmax.col(n).data());
     });
     return Y;
   }
@@ -141,6 +145,32 @@ class MaxPooling2D : public Layer<T> {
               best_at[c] = (best_at[c] & ~greater) | ((at + c) & greater);
             }
           }
+      }
+  }
+
+  // pool() for the common 2 × 2 window with stride 2: the window's four entries, in scan order,
+  // in one loop over the channels, so that a channel's maximum and argmax stay in registers
+  // (vectorised: per vector of channels, four loads, three compares and selects, two stores;
+  // pool() stores both after each entry). Same maximum, same argmax.
+  void pool_2x2(const T* __restrict x, T* __restrict y, std::int32_t* __restrict where) const {
+    const auto C = static_cast<std::int32_t>(C_);
+    for (Index oy = 0; oy < H_out_; ++oy)
+      for (Index ox = 0; ox < W_out_; ++ox) {
+        const auto at00 = static_cast<std::int32_t>((2 * oy * W_ + 2 * ox) * C_), at01 = at00 + C;
+        const auto at10 = at00 + static_cast<std::int32_t>(W_ * C_), at11 = at10 + C;
+        T* best = y + (oy * W_out_ + ox) * C_;
+        std::int32_t* best_at = where + (oy * W_out_ + ox) * C_;
+        for (std::int32_t c = 0; c < C; ++c) {
+          T b = x[at00 + c];
+          std::int32_t a = at00 + c;
+          for (const std::int32_t at : {at01, at10, at11}) {  // replaced only if strictly greater
+            const T v = x[at + c];
+            a = v > b ? at + c : a;
+            b = v > b ? v : b;
+          }
+          best[c] = b;
+          best_at[c] = a;
+        }
       }
   }
 
