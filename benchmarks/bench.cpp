@@ -451,8 +451,14 @@ void layers(const Args& a) {
   const Index batches = data.images.cols() / batch_size;  // more steps than batches start over
   if (batches == 0)
     throw std::invalid_argument("bench layers: fewer images than one batch of " + std::to_string(batch_size));
-  for (std::size_t l = 0; l < model.size(); ++l)  // as in train_step: x and the outputs stay put
-    model.layer(l).input_kept_until_backward = true;
+  std::vector<tinynet::Parameter<float>> zeroed;    // as in train_step: x and the outputs stay put, and
+  for (std::size_t l = 0; l < model.size(); ++l) {  // the layers that can write their gradients do
+    tinynet::Layer<float>& layer = model.layer(l);
+    layer.input_kept_until_backward = true;
+    layer.overwrite_gradients = layer.can_overwrite_gradients();
+    if (!layer.overwrite_gradients)
+      for (auto& p : layer.parameters()) zeroed.push_back(p);
+  }
   for (long step = 0; step < warmup + steps; ++step) {
     const Index first = (step % batches) * batch_size;
     data.images.copy_values(first, batch_size, x);
@@ -466,7 +472,7 @@ void layers(const Args& a) {
       ++part;
       clock = now;
     };
-    for (auto& p : parameters)  // as Sequential::compute_gradients: in the optimizer's blocks
+    for (auto& p : zeroed)  // as Sequential::compute_gradients: in the optimizer's blocks
       if (p.trainable())
         tinynet::detail::in_blocks(p.gradient->size(), [&](Index from, Index count) {
           tinynet::detail::values(*p.gradient, from, count).setZero();

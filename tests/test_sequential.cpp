@@ -32,9 +32,11 @@ TEST_CASE("Sequential: every parameter's gradient matches finite differences of 
   Matrix<double> x = tinynet_test::random_matrix(5, 8, 1, -2, 2);
   const Matrix<double> targets = one_hot(labels_for(8, 4), 4);
 
-  model.compute_gradients(x, targets);            // the weights stay, the gradients stay in place
-  for (std::size_t l = 0; l < model.size(); ++l)  // the promise of kept inputs ends with the step
+  model.compute_gradients(x, targets);              // the weights stay, the gradients stay in place
+  for (std::size_t l = 0; l < model.size(); ++l) {  // the step's promises end with it
     CHECK_FALSE(model.layer(l).input_kept_until_backward);
+    CHECK_FALSE(model.layer(l).overwrite_gradients);
+  }
   auto loss = [&] { return tinynet::cross_entropy_sum(model.forward(x, tinynet::Mode::training), targets) / 8.0; };
   for (auto& p : model.parameters()) {
     const Matrix<double> numeric = tinynet_test::numeric_gradient(*p.value, loss);
@@ -42,6 +44,37 @@ TEST_CASE("Sequential: every parameter's gradient matches finite differences of 
     CHECK(tinynet_test::relative_error(*p.gradient, numeric) < 1e-6);
     CHECK(p.gradient->cwiseAbs().maxCoeff() > 0);  // the check compared something
   }
+}
+
+TEST_CASE("A training step writes Dense's and Conv2D's gradients and zeroes the other layers' first",
+          "[sequential][gradient]") {
+  // Whatever the gradients held before a step, they hold this batch's gradient after it: Dense
+  // and Conv2D write theirs (Layer::overwrite_gradients), BatchNormalization's are zeroed.
+  Sequential<double> model({5, 5, 1}, 3);
+  model.add<tinynet::Conv2D>(2, 3).add<tinynet::BatchNormalization>().add<tinynet::Flatten>();
+  model.add<Dense>(3).add<Softmax>();
+  model.compile(tinynet::SGD{}, tinynet::SparseCategoricalCrossentropy{});
+  CHECK(model.layer(0).can_overwrite_gradients());
+  CHECK_FALSE(model.layer(1).can_overwrite_gradients());
+  CHECK(model.layer(3).can_overwrite_gradients());
+  const Matrix<double> x = tinynet_test::random_matrix(25, 4, 5, -1, 1);
+  const Matrix<double> targets = one_hot(labels_for(4, 3), 3);
+
+  model.compute_gradients(x, targets);
+  std::vector<Matrix<double>> first;
+  for (auto& p : model.parameters()) {
+    if (!p.trainable()) continue;  // BatchNormalization's moving statistics have no gradient
+    first.push_back(*p.gradient);
+    p.gradient->setConstant(1e3);  // stale values the next step must not add to
+  }
+  model.compute_gradients(x, targets);
+  std::size_t i = 0;
+  for (auto& p : model.parameters()) {
+    if (!p.trainable()) continue;
+    INFO("parameter " << p.name);
+    CHECK(*p.gradient == first[i++]);
+  }
+  CHECK(i == 6);  // K, b of Conv2D; γ, β; W, b of Dense
 }
 
 TEST_CASE("Label smoothing: the loss is cross-entropy against (1 − ε)·y + ε/K, and its gradient matches",

@@ -228,11 +228,18 @@ class Conv2D : public Layer<T> {
       }
     });
     for (Index c = 0; c < chunks; ++c) {
+      if (c == 0 && this->overwrite_gradients) {  // = instead of += (layer.hpp)
+        dK = dK_chunks.middleCols(0, D_);
+        if (options_.use_bias) db = db_chunks.col(0);
+        continue;
+      }
       dK += dK_chunks.middleCols(c * D_, D_);         // dL/dK = Σ_c dK_c
       if (options_.use_bias) db += db_chunks.col(c);  // dL/db = Σ_m dZ[:, m] = Σ_c db_c
     }
     return dX;
   }
+
+  bool can_overwrite_gradients() const override { return true; }
 
   std::vector<Parameter<T>> parameters() override {
     // In the file, K is PyTorch's Conv2d.weight [C_out, C_in, k, k]: entry [f, c, ky, kx] is
@@ -259,8 +266,8 @@ class Conv2D : public Layer<T> {
   // Parameters and their gradients.
   Matrix<T> K;   // (C_out × k·k·C_in), column (ky·k + kx)·C_in + c
   Matrix<T> b;   // (C_out × 1), or empty without bias
-  Matrix<T> dK;  // dL/dK, accumulated
-  Matrix<T> db;  // dL/db, accumulated
+  Matrix<T> dK;  // dL/dK, accumulated (or written: Layer::overwrite_gradients)
+  Matrix<T> db;  // dL/db, likewise
 
  private:
   using Map = Eigen::Map<Matrix<T>>;

@@ -67,14 +67,20 @@ class Dense : public Layer<T> {
   const Matrix<T>& backward(const Matrix<T>& dy) override {
     this->check_backward(Y, dy);
     if (X_cols != dy.cols()) throw std::logic_error("Dense::backward: the last forward was not in training mode");
-    detail::parallel_product(dW, dy, X().transpose(), true);  // dL/dW = dY · Xᵀ
-    db.noalias() += dy.rowwise().sum();                       // dL/db = Σ_n dY[:, n]
+    const bool add = !this->overwrite_gradients;             // += , or = (layer.hpp)
+    detail::parallel_product(dW, dy, X().transpose(), add);  // dL/dW = dY · Xᵀ
+    if (add)
+      db.noalias() += dy.rowwise().sum();  // dL/db = Σ_n dY[:, n]
+    else
+      db.noalias() = dy.rowwise().sum();
     if (this->compute_input_gradient) {
       dX.resize(W.cols(), dy.cols());
       detail::parallel_product(dX, W.transpose(), dy, false);  // dL/dX = Wᵀ · dY
     }
     return dX;
   }
+
+  bool can_overwrite_gradients() const override { return true; }
 
   std::vector<Parameter<T>> parameters() override {
     return {{"kernel", &W, &dW, options_.kernel_regularizer, TensorLayout::matrix(W.rows(), W.cols())},
@@ -93,8 +99,8 @@ class Dense : public Layer<T> {
   // Parameters and their gradients (public, as in micrograd: a student can inspect them).
   Matrix<T> W;   // (out × in)
   Matrix<T> b;   // (out × 1)
-  Matrix<T> dW;  // dL/dW, accumulated
-  Matrix<T> db;  // dL/db, accumulated
+  Matrix<T> dW;  // dL/dW, accumulated (or written: Layer::overwrite_gradients)
+  Matrix<T> db;  // dL/db, likewise
 
  private:
   // The number of input features, after checking that the input is flat and of the stated width.

@@ -5,7 +5,8 @@
 //
 //   forward(x, mode)  -> y     the layer keeps what backward needs as named members
 //   backward(dy)      -> dx    dy = dL/dy; accumulates dL/dθ into the parameter gradients (+=)
-//                              and returns dL/dx for the layer below
+//                              (or writes it, when told to: overwrite_gradients below) and
+//                              returns dL/dx for the layer below
 //
 // Outputs and input gradients live in members of the layer, reused from batch to batch, so a
 // training step allocates nothing once the first batch of a given size has run.
@@ -65,6 +66,17 @@ class Layer {
   // next forward rewrites). A layer may then keep a view of x for backward instead of a copy.
   // Off otherwise: whoever else calls forward may pass a temporary.
   bool input_kept_until_backward = false;
+
+  // Sequential's other word during a training step, to the layers that can_overwrite_gradients():
+  // their parameter gradients hold nothing to keep when backward begins, so backward writes
+  // dL/dθ (=) where it would add it (+=), and Sequential does not zero them first. The result is
+  // the same, one pass over every gradient cheaper (PyTorch's zero_grad(set_to_none=True) saves
+  // it the same way). Off otherwise, so that backward called by anyone else accumulates.
+  bool overwrite_gradients = false;
+
+  // Whether backward honours overwrite_gradients. A layer that does not (the default) has its
+  // gradients zeroed before every training step's backward, as step 1 of the step says.
+  virtual bool can_overwrite_gradients() const { return false; }
 
  protected:
   Shape input_shape_;

@@ -11,7 +11,8 @@
 //
 // One training step on a batch (X, Y), Y one-hot (classes × N):
 //
-//   1. zero every parameter gradient
+//   1. zero every parameter gradient (a layer that can write its gradients instead of adding to
+//      them is told to, and its gradients are not zeroed: see Layer::overwrite_gradients)
 //   2. forward:  H_0 = X,  H_{l+1} = layer_l(H_l)      the last H is P, the probabilities
 //   3. loss:     L = cross_entropy(P, Y) + Σ regularizer penalties
 //   4. backward: dZ = (P − Y)/N at the softmax input (fused, see losses/cross_entropy.hpp),
@@ -157,6 +158,10 @@ class Sequential {
     optimizer_ = std::move(optimizer);
     loss_ = loss;
     parameters_ = parameters();
+    gradients_to_zero_.clear();
+    for (const auto& layer : layers_)
+      if (!layer->can_overwrite_gradients())
+        for (Parameter<T>& p : layer->parameters()) gradients_to_zero_.push_back(p);
   }
 
   bool compiled() const { return optimizer_ != nullptr; }
@@ -259,11 +264,11 @@ class Sequential {
   // loss is left in its gradient matrix, and the weights are unchanged (as loss.backward() in PyTorch).
   StepResult compute_gradients(const Matrix<T>& x, const Matrix<T>& targets) {
     if (!compiled()) throw std::logic_error("Sequential::train_step: call compile() first");
-    for (Parameter<T>& p : parameters_)  // 1. zero gradients, in the optimizer's blocks (each
-      if (p.trainable())                 //    thread clears the blocks it will update)
+    for (Parameter<T>& p : gradients_to_zero_)  // 1. zero gradients, in the optimizer's blocks (each
+      if (p.trainable())                        //    thread clears the blocks it will update)
         detail::in_blocks(p.gradient->size(),
                           [&](Index first, Index count) { detail::values(*p.gradient, first, count).setZero(); });
-    const InputsKept inputs_kept(layers_);                        // x and the layers' outputs stay put until backward
+    const StepPromises promises(layers_);                         // inputs stay put, gradients are overwritten
     const Matrix<T>& probabilities = forward(x, Mode::training);  // 2. forward
     const Index n = x.cols();
     const Matrix<T>& y = loss_targets(targets);  //    Y, or Y' when smoothing
@@ -404,17 +409,21 @@ class Sequential {
                                   std::to_string(batch_size));
   }
 
-  // Sets every layer's input_kept_until_backward for the life of a training step (layer.hpp).
-  class InputsKept {
+  // For the life of a training step, sets every layer's input_kept_until_backward, and the
+  // overwrite_gradients of those that can_overwrite_gradients() (layer.hpp).
+  class StepPromises {
    public:
-    explicit InputsKept(const std::vector<std::unique_ptr<Layer<T>>>& layers) : layers_(layers) { set(true); }
-    ~InputsKept() { set(false); }
-    InputsKept(const InputsKept&) = delete;
-    InputsKept& operator=(const InputsKept&) = delete;
+    explicit StepPromises(const std::vector<std::unique_ptr<Layer<T>>>& layers) : layers_(layers) { set(true); }
+    ~StepPromises() { set(false); }
+    StepPromises(const StepPromises&) = delete;
+    StepPromises& operator=(const StepPromises&) = delete;
 
    private:
-    void set(bool kept) const {
-      for (const auto& layer : layers_) layer->input_kept_until_backward = kept;
+    void set(bool on) const {
+      for (const auto& layer : layers_) {
+        layer->input_kept_until_backward = on;
+        layer->overwrite_gradients = on && layer->can_overwrite_gradients();
+      }
     }
     const std::vector<std::unique_ptr<Layer<T>>>& layers_;
   };
@@ -456,7 +465,8 @@ class Sequential {
   std::uint64_t seed_;
   std::vector<std::unique_ptr<Layer<T>>> layers_;
   std::unique_ptr<Optimizer<T>> optimizer_;
-  std::vector<Parameter<T>> parameters_;  // every layer's, collected at compile()
+  std::vector<Parameter<T>> parameters_;         // every layer's, collected at compile()
+  std::vector<Parameter<T>> gradients_to_zero_;  // those of layers that cannot overwrite their gradients
   CrossEntropy loss_;
   // Buffers reused from batch to batch.
   Matrix<T> batch_x_;           // (features × N) the current evaluation batch, as values
