@@ -160,6 +160,36 @@ TEST_CASE("A step whose loss goes non-finite stops fit, keeping the weights from
   CHECK_FALSE(unguarded.parameters()[0].value->allFinite());
 }
 
+namespace {
+// A Dense layer whose kernel gradient has one NaN entry, in the last column: its loss stays finite.
+class DenseWithNanGradient : public tinynet::Dense<double> {
+ public:
+  using tinynet::Dense<double>::Dense;
+  const Matrix<double>& backward(const Matrix<double>& dy) override {
+    const Matrix<double>& dx = tinynet::Dense<double>::backward(dy);
+    dW(dW.rows() - 1, dW.cols() - 1) = not_a_number;
+    return dx;
+  }
+};
+}  // namespace
+
+TEST_CASE("A step with a finite loss but a non-finite gradient is not applied, and names the layer", "[bad_numbers]") {
+  // The kernel has 300 · 120 values: the check reads it in blocks over the threads, and the NaN
+  // sits in the last one.
+  Sequential<double> model({300}, 3);
+  model.add(std::make_unique<DenseWithNanGradient>(120)).add<tinynet::ReLU>().add<tinynet::Dense>(3);
+  model.add<tinynet::Softmax>();
+  model.compile(tinynet::SGD{}, tinynet::SparseCategoricalCrossentropy{});
+  Matrix<double> targets = Matrix<double>::Zero(3, 8);
+  for (tinynet::Index j = 0; j < 8; ++j) targets(j % 3, j) = 1;
+  const Matrix<double> kernel_before = *model.parameters()[0].value;
+  const tinynet::StepResult result = model.train_step(tinynet_test::random_matrix(300, 8, 6), targets, true);
+  CHECK(std::isfinite(result.loss));
+  CHECK_FALSE(result.applied);
+  CHECK(result.problem == "the gradient of layer 1 (Dense) kernel is not finite");
+  CHECK(*model.parameters()[0].value == kernel_before);
+}
+
 TEST_CASE("A learning rate set to NaN after compile is refused at the next step", "[bad_numbers]") {
   Sequential<double> model = bad_numbers_model();
   model.compile(tinynet::Adam{}, tinynet::SparseCategoricalCrossentropy{});

@@ -36,6 +36,7 @@
 #include <tinynet/training/fit.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <concepts>
 #include <cstddef>
@@ -449,8 +450,16 @@ class Sequential {
   std::string non_finite(double loss) const {
     if (!std::isfinite(loss)) return "the loss is " + std::to_string(loss);
     // A sum is NaN or ±∞ when any term is (or when finite terms overflow: allFinite decides
-    // then): one vectorised pass per gradient, as cheap as reading it.
-    auto finite = [](const Matrix<T>& g) { return std::isfinite(g.sum()) || g.allFinite(); };
+    // then): one vectorised pass per gradient, as cheap as reading it, in the optimizer's blocks
+    // (each thread reads the blocks it wrote and will update, not lines of the other core's).
+    auto finite = [](const Matrix<T>& g) {
+      std::atomic<bool> all_finite{true};
+      detail::in_blocks(g.size(), [&](Index first, Index count) {
+        const auto block = detail::values(g, first, count);
+        if (!std::isfinite(block.sum()) && !block.allFinite()) all_finite.store(false, std::memory_order_relaxed);
+      });
+      return all_finite.load(std::memory_order_relaxed);
+    };
     for (const Parameter<T>& p : parameters_)
       if (p.trainable() && !finite(*p.gradient))
         for (std::size_t l = 0; l < layers_.size(); ++l)  // name the layer
