@@ -428,8 +428,9 @@ void predict(const Args& a) {
 
 // layers: where a training step's time goes. Trains the recipe's model on its first batches of
 // the training images (starting over after the last) for --warmup-steps untimed steps, then
-// --steps steps that follow Sequential::train_step's own order (zero the gradients, each
-// layer's forward, the loss gradient, each layer's backward, the optimizer's update) with a
+// --steps steps that follow Sequential::train_step's own order (zero the gradients of the
+// layers that do not write their own, each layer's forward, the loss gradient, each layer's
+// backward, the optimizer's update; not fit's batch gather and finite check) with a
 // clock around each part, on --threads threads (all of them: the thread tuner of fit is not
 // used here). Prints one line per part: its mean microseconds per step.
 void layers(const Args& a) {
