@@ -97,9 +97,9 @@ TEST_CASE("MaxPooling2D ties: the first maximum in scan order takes the whole gr
   CHECK(dx2 == expected2);
 }
 
-TEST_CASE("MaxPooling2D's 2 × 2 kernels equal the definition, ties and odd sizes included", "[max_pooling2d]") {
-  // Pool size 2 with stride 2 runs its own forward and backward kernels; here they meet the
-  // definition written out: an image of odd height and width (a row and a column left
+TEST_CASE("MaxPooling2D's 2 × 2 pooling equals the definition, ties and odd sizes included", "[max_pooling2d]") {
+  // Pool size 2 with stride 2 runs a forward kernel of its own (and the tiling windows'
+  // backward); here both meet the definition written out: an image of odd height and width (a row and a column left
   // uncovered) whose values 0, 1, 2 tie in most windows, so the first maximum must win.
   const Index H = 7, W = 9, C = 5, N = 3, H_out = 3, W_out = 4;
   MaxPooling2D<float> pool(2);

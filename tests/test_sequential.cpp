@@ -49,7 +49,8 @@ TEST_CASE("Sequential: every parameter's gradient matches finite differences of 
 TEST_CASE("A training step writes Dense's and Conv2D's gradients and zeroes the other layers' first",
           "[sequential][gradient]") {
   // Whatever the gradients held before a step, they hold this batch's gradient after it: Dense
-  // and Conv2D write theirs (Layer::overwrite_gradients), BatchNormalization's are zeroed.
+  // and Conv2D write theirs (Layer::overwrite_gradients), BatchNormalization's are zeroed. A
+  // batch of 20 is two of Conv2D's chunks (16 + 4): the first written, the second added.
   Sequential<double> model({5, 5, 1}, 3);
   model.add<tinynet::Conv2D>(2, 3).add<tinynet::BatchNormalization>().add<tinynet::Flatten>();
   model.add<Dense>(3).add<Softmax>();
@@ -57,8 +58,8 @@ TEST_CASE("A training step writes Dense's and Conv2D's gradients and zeroes the 
   CHECK(model.layer(0).can_overwrite_gradients());
   CHECK_FALSE(model.layer(1).can_overwrite_gradients());
   CHECK(model.layer(3).can_overwrite_gradients());
-  const Matrix<double> x = tinynet_test::random_matrix(25, 4, 5, -1, 1);
-  const Matrix<double> targets = one_hot(labels_for(4, 3), 3);
+  const Matrix<double> x = tinynet_test::random_matrix(25, 20, 5, -1, 1);
+  const Matrix<double> targets = one_hot(labels_for(20, 3), 3);
 
   model.compute_gradients(x, targets);
   std::vector<Matrix<double>> first;
@@ -75,6 +76,15 @@ TEST_CASE("A training step writes Dense's and Conv2D's gradients and zeroes the 
     CHECK(*p.gradient == first[i++]);
   }
   CHECK(i == 6);  // K, b of Conv2D; γ, β; W, b of Dense
+
+  // And that gradient is the loss's, by finite differences.
+  auto loss = [&] { return tinynet::cross_entropy_sum(model.forward(x, tinynet::Mode::training), targets) / 20.0; };
+  for (auto& p : model.parameters()) {
+    if (!p.trainable()) continue;
+    const Matrix<double> numeric = tinynet_test::numeric_gradient(*p.value, loss);
+    INFO("parameter " << p.name);
+    CHECK(tinynet_test::relative_error(*p.gradient, numeric) < 1e-6);
+  }
 }
 
 TEST_CASE("Label smoothing: the loss is cross-entropy against (1 − ε)·y + ε/K, and its gradient matches",
