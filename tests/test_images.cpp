@@ -64,6 +64,33 @@ TEST_CASE("Images hold bytes, one image per column, and read them as byte / 255"
   CHECK(batch.col(1) == images.values<double>().col(1));
 }
 
+TEST_CASE("A shuffled batch is gathered sample for sample, across blocks and threads", "[images][threads]") {
+  // 70 samples of 784 values: blocks of 10 over the threads, each task asking for samples
+  // gather_ahead places ahead (detail/parallel.hpp); the first, the last and a repeated index.
+  const Images images = some_images(784, 90);
+  const Matrix<float> values = images.values<float>();
+  std::vector<Index> order;
+  for (Index j = 0; j < 70; ++j) order.push_back((j * 37 + 11) % 90);
+  order[5] = 0;
+  order[6] = 89;
+  order[7] = 89;
+  const int before = tinynet::num_threads();
+  for (const int threads : {1, 2}) {
+    tinynet::set_num_threads(threads);
+    Matrix<float> from_images, from_values;
+    images.gather_values(order, from_images);
+    tinynet::Samples<float>(&values).gather(order, from_values);
+    REQUIRE(from_images.cols() == 70);
+    REQUIRE(from_values.cols() == 70);
+    for (Index j = 0; j < 70; ++j) {
+      INFO("threads " << threads << ", batch column " << j << ", sample " << order[static_cast<std::size_t>(j)]);
+      CHECK(from_images.col(j) == values.col(order[static_cast<std::size_t>(j)]));
+      CHECK(from_values.col(j) == values.col(order[static_cast<std::size_t>(j)]));
+    }
+  }
+  tinynet::set_num_threads(before);
+}
+
 TEST_CASE("Images reject byte counts that do not match and ranges outside them", "[images][errors]") {
   REQUIRE_THROWS_WITH(Images(std::vector<std::uint8_t>(10), 4, 3), tinynet_test::contains("need 4·3 bytes, got 10"));
   REQUIRE_THROWS_WITH(Images(std::vector<std::uint8_t>(10), -2, -5), tinynet_test::contains("got 10"));

@@ -76,10 +76,9 @@ class Images {
   void gather_values(const Columns& columns, Matrix<T>& out) const {
     check_columns(columns, "Images::gather_values");
     out.resize(size_, static_cast<Index>(columns.size()));
-    detail::for_gather_blocks(size_, out.cols(), [&](Index first, Index n) {
-      for (Index j = first; j < first + n; ++j)
-        to_values(bytes_.data() + entry(columns, j) * size_, size_, out.col(j).data());
-    });
+    auto image = [&](Index j) { return bytes_.data() + entry(columns, j) * size_; };
+    detail::gather_samples(size_, size_, out.cols(), image,
+                           [&](Index j) { to_values(image(j), size_, out.col(j).data()); });
   }
 
   // The images at `columns`, in that order (any integer container with size() and []).

@@ -39,13 +39,11 @@ class Samples {
   // epoch); prefetched, they arrive while the step before computes.
   template <typename Columns>
   void prefetch(const Columns& columns) const {
-    constexpr Index cache_line = 64;
     const Index bytes = rows() * static_cast<Index>(values_ ? sizeof(T) : 1);
     for (Index j = 0; j < static_cast<Index>(columns.size()); ++j) {
       const Index c = columns[j];
-      const auto* sample = values_ ? reinterpret_cast<const char*>(values_->col(c).data())
-                                   : reinterpret_cast<const char*>(images_->bytes().col(c).data());
-      for (Index at = 0; at < bytes; at += cache_line) __builtin_prefetch(sample + at);
+      detail::prefetch(values_ ? static_cast<const void*>(values_->col(c).data()) : images_->bytes().col(c).data(),
+                       bytes);
     }
   }
 
