@@ -70,13 +70,17 @@ struct Case {
 // Conv2D unfolds an input in one of two layouts, chosen by the length of a kernel row, k·C_in
 // (see im2col in conv2d.hpp): the cases up to the 2×1 image have rows shorter than 16 values,
 // the last three (6 and 8 channels) longer ones, so both layouts meet the reference, with
-// padding on the left and above in each.
+// padding on the left and above in each. The last three, 3×3 kernels with stride 1 over 16
+// channels, take Winograd's path in forward and for dx (detail/winograd.hpp): an odd number of
+// output rows, of output columns, and of both.
 const Case cases[] = {
-    {7, 6, 3, 4, 3, 1, Padding::valid, true, 5, 4, 0, 0}, {7, 6, 3, 4, 3, 2, Padding::valid, true, 3, 2, 0, 0},
-    {7, 6, 3, 4, 3, 1, Padding::same, true, 7, 6, 1, 1},  {7, 6, 3, 4, 3, 2, Padding::same, true, 4, 3, 1, 0},
-    {7, 6, 2, 3, 4, 1, Padding::same, false, 7, 6, 1, 1}, {6, 7, 2, 3, 2, 3, Padding::same, true, 2, 3, 0, 0},
-    {2, 1, 1, 2, 3, 1, Padding::same, true, 2, 1, 1, 1},  {7, 6, 6, 4, 3, 1, Padding::same, true, 7, 6, 1, 1},
-    {7, 6, 6, 4, 3, 2, Padding::same, true, 4, 3, 1, 0},  {6, 7, 8, 3, 2, 3, Padding::same, false, 2, 3, 0, 0},
+    {7, 6, 3, 4, 3, 1, Padding::valid, true, 5, 4, 0, 0},    {7, 6, 3, 4, 3, 2, Padding::valid, true, 3, 2, 0, 0},
+    {7, 6, 3, 4, 3, 1, Padding::same, true, 7, 6, 1, 1},     {7, 6, 3, 4, 3, 2, Padding::same, true, 4, 3, 1, 0},
+    {7, 6, 2, 3, 4, 1, Padding::same, false, 7, 6, 1, 1},    {6, 7, 2, 3, 2, 3, Padding::same, true, 2, 3, 0, 0},
+    {2, 1, 1, 2, 3, 1, Padding::same, true, 2, 1, 1, 1},     {7, 6, 6, 4, 3, 1, Padding::same, true, 7, 6, 1, 1},
+    {7, 6, 6, 4, 3, 2, Padding::same, true, 4, 3, 1, 0},     {6, 7, 8, 3, 2, 3, Padding::same, false, 2, 3, 0, 0},
+    {7, 6, 16, 16, 3, 1, Padding::valid, true, 5, 4, 0, 0},  {6, 7, 16, 16, 3, 1, Padding::same, true, 6, 7, 1, 1},
+    {5, 5, 16, 32, 3, 1, Padding::valid, false, 3, 3, 0, 0},
 };
 
 std::string describe(const Case& c) {
@@ -121,6 +125,29 @@ TEST_CASE("Conv2D forward in float agrees with double", "[conv2d]") {
   const Matrix<double> x = tinynet_test::random_matrix(60, 4, 1);
   const Matrix<double> yf = f.forward(x.cast<float>(), Mode::inference).cast<double>();
   CHECK((d.forward(x, Mode::inference) - yf).cwiseAbs().maxCoeff() < 1e-5);
+}
+
+TEST_CASE("Winograd's path is taken for 3×3 kernels with stride 1 over whole vectors of channels", "[conv2d]") {
+  using Winograd = tinynet::detail::Winograd3x3<double>;
+  CHECK(Winograd::applies(3, 1, 16, 16));  // the cases above that exercise it
+  CHECK(Winograd::applies(3, 1, 16, 32));
+  CHECK_FALSE(Winograd::applies(3, 2, 16, 16));
+  CHECK_FALSE(Winograd::applies(4, 1, 16, 16));
+  CHECK(tinynet::detail::Winograd3x3<float>::applies(3, 1, 32, 64));  // the notebook CNN's second convolution
+}
+
+TEST_CASE("Conv2D by Winograd in float agrees with double, forward and dx", "[conv2d]") {
+  Conv2D<double> d(16, 3, {.padding = Padding::same});
+  Conv2D<float> f(16, 3, {.padding = Padding::same});
+  d.build({6, 5, 16}, 9);
+  f.build({6, 5, 16}, 9);
+  REQUIRE(tinynet::detail::Winograd3x3<float>::applies(3, 1, 16, 16));
+  const Matrix<double> x = tinynet_test::random_matrix(6 * 5 * 16, 3, 1);
+  const Matrix<double> dy = tinynet_test::random_matrix(6 * 5 * 16, 3, 2);
+  const Matrix<double> yf = f.forward(x.cast<float>(), Mode::training).cast<double>();
+  CHECK((d.forward(x, Mode::training) - yf).cwiseAbs().maxCoeff() < 1e-5);
+  const Matrix<double> dxf = f.backward(dy.cast<float>()).cast<double>();
+  CHECK((d.backward(dy) - dxf).cwiseAbs().maxCoeff() < 1e-5);
 }
 
 TEST_CASE("Conv2D gradients match finite differences", "[conv2d][gradient]") {

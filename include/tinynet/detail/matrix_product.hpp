@@ -28,7 +28,7 @@
 //
 // The vector instructions come from a small adapter, Simd<T> below: AVX-512, AVX2 with FMA, or
 // SSE2 (every x86-64 CPU), whichever the compiler was told it may use (-march=native picks the
-// best this machine has). Elsewhere the product is Eigen's.
+// best this machine has). Elsewhere the product is Eigen's (and Simd<T> holds one value).
 //
 // parallel_product cuts C into bands of tiles, one task each, on tinynet's threads
 // (detail/thread_pool.hpp).
@@ -101,6 +101,7 @@ struct Simd<float> {
   static Vec broadcast(float x) { return _mm512_set1_ps(x); }
   static Vec fma(Vec a, Vec b, Vec c) { return _mm512_fmadd_ps(a, b, c); }  // a·b + c, one rounding
   static Vec add(Vec a, Vec b) { return _mm512_add_ps(a, b); }
+  static Vec sub(Vec a, Vec b) { return _mm512_sub_ps(a, b); }
   static void store(float* p, Vec v) { _mm512_storeu_ps(p, v); }
 };
 template <>
@@ -112,6 +113,7 @@ struct Simd<double> {
   static Vec broadcast(double x) { return _mm512_set1_pd(x); }
   static Vec fma(Vec a, Vec b, Vec c) { return _mm512_fmadd_pd(a, b, c); }
   static Vec add(Vec a, Vec b) { return _mm512_add_pd(a, b); }
+  static Vec sub(Vec a, Vec b) { return _mm512_sub_pd(a, b); }
   static void store(double* p, Vec v) { _mm512_storeu_pd(p, v); }
 };
 #elif defined(__AVX2__) && defined(__FMA__)
@@ -127,6 +129,7 @@ struct Simd<float> {
   static Vec broadcast(float x) { return _mm256_set1_ps(x); }
   static Vec fma(Vec a, Vec b, Vec c) { return _mm256_fmadd_ps(a, b, c); }
   static Vec add(Vec a, Vec b) { return _mm256_add_ps(a, b); }
+  static Vec sub(Vec a, Vec b) { return _mm256_sub_ps(a, b); }
   static void store(float* p, Vec v) { _mm256_storeu_ps(p, v); }
 };
 template <>
@@ -138,6 +141,7 @@ struct Simd<double> {
   static Vec broadcast(double x) { return _mm256_set1_pd(x); }
   static Vec fma(Vec a, Vec b, Vec c) { return _mm256_fmadd_pd(a, b, c); }
   static Vec add(Vec a, Vec b) { return _mm256_add_pd(a, b); }
+  static Vec sub(Vec a, Vec b) { return _mm256_sub_pd(a, b); }
   static void store(double* p, Vec v) { _mm256_storeu_pd(p, v); }
 };
 #elif defined(__SSE2__)
@@ -153,6 +157,7 @@ struct Simd<float> {
   static Vec broadcast(float x) { return _mm_set1_ps(x); }
   static Vec fma(Vec a, Vec b, Vec c) { return _mm_add_ps(_mm_mul_ps(a, b), c); }  // no FMA in SSE2
   static Vec add(Vec a, Vec b) { return _mm_add_ps(a, b); }
+  static Vec sub(Vec a, Vec b) { return _mm_sub_ps(a, b); }
   static void store(float* p, Vec v) { _mm_storeu_ps(p, v); }
 };
 template <>
@@ -164,7 +169,21 @@ struct Simd<double> {
   static Vec broadcast(double x) { return _mm_set1_pd(x); }
   static Vec fma(Vec a, Vec b, Vec c) { return _mm_add_pd(_mm_mul_pd(a, b), c); }
   static Vec add(Vec a, Vec b) { return _mm_add_pd(a, b); }
+  static Vec sub(Vec a, Vec b) { return _mm_sub_pd(a, b); }
   static void store(double* p, Vec v) { _mm_storeu_pd(p, v); }
+};
+#else
+template <typename T>
+struct Simd {  // one value at a time: no vector instructions known here (the product is Eigen's)
+  using Vec = T;
+  static constexpr int lanes = 1;
+  static Vec zero() { return T(0); }
+  static Vec load(const T* p) { return *p; }
+  static Vec broadcast(T x) { return x; }
+  static Vec fma(Vec a, Vec b, Vec c) { return a * b + c; }
+  static Vec add(Vec a, Vec b) { return a + b; }
+  static Vec sub(Vec a, Vec b) { return a - b; }
+  static void store(T* p, Vec v) { *p = v; }
 };
 #endif
 

@@ -79,12 +79,26 @@
 // each other inside a product: Eigen's own threading of one long product spent about half its
 // time spinning at its synchronisation points on two cores (docs/layers.md has the profile).
 //
+// Winograd. For a 3×3 kernel with stride 1 whose channels and filters fill whole vectors (the
+// notebook CNN's second convolution), forward computes each sample's Z_i by Winograd's
+// F(2×2, 3×3) instead (detail/winograd.hpp: 0.53 of the multiplications, the same sums up to
+// rounding), and backward computes dL/dx_i without dcols: dL/dx is itself a convolution,
+//
+//   dx[i, j, c] = Σ_{ky, kx, f} K'[c, (ky·k + kx)·C_out + f] · dz[i + ky − (k − 1 − p_top), j + kx − (k − 1 − p_left), f]
+//
+// with K'[c, (ky·k + kx)·C_out + f] = K[f, ((k−1−ky)·k + k−1−kx)·C_in + c] (the kernel turned by
+// 180°, filters and channels swapped) and dz padded by k − 1 − p (substitute ky → k − 1 − ky in
+// the col2im sum above), so the same algorithm computes it. dL/dK keeps its product with cols.
+// The plain im2col path stays for every other convolution, and is the reference the tests hold
+// both to.
+//
 // Training gives every chunk its slot of cols. Inference needs none after the pass, so with T
 // threads task t takes chunks t, t + T, t + 2T, … into one slot of its own: its memory is T
 // samples' cols whatever the batch.
 #pragma once
 
 #include <tinynet/detail/matrix_product.hpp>
+#include <tinynet/detail/winograd.hpp>
 #include <tinynet/initializers.hpp>
 #include <tinynet/layers/activation.hpp>
 #include <tinynet/layers/layer.hpp>
@@ -141,6 +155,14 @@ class Conv2D : public Layer<T> {
       pad_top_ = std::max<Index>((H_out_ - 1) * s + k_ - H_, 0) / 2;
       pad_left_ = std::max<Index>((W_out_ - 1) * s + k_ - W_, 0) / 2;
     }
+    // Winograd's algorithm (detail/winograd.hpp) for the forward pass when it applies, except for
+    // kernel rows shorter than 16 values (the first convolution of one channel: too few terms
+    // per output to gain).
+    winograd_ = !by_kernel_entry_ && detail::Winograd3x3<T>::applies(k_, s, C_in_, filters_);
+    if (winograd_) {
+      winograd.set_shape(H_, W_, C_in_, filters_, H_out_, W_out_, pad_top_, pad_left_);
+      winograd_input_gradient.set_shape(H_out_, W_out_, filters_, C_in_, H_, W_, k_ - 1 - pad_top_, k_ - 1 - pad_left_);
+    }
     K.resize(filters_, D_);
     initialize(K, options_.kernel_initializer, D_, k_ * k_ * filters_, seed);
     dK = Matrix<T>::Zero(filters_, D_);
@@ -158,24 +180,33 @@ class Conv2D : public Layer<T> {
     // Training gives every chunk a slot of cols, as backward does; inference one per thread (see above).
     const Index slots =
         mode == Mode::training ? chunks : std::min<Index>(chunks, detail::ThreadPool::instance().threads());
-    cols.resize(D_, slots * P);                      // one sample's cols per slot; no allocation once N is steady
+    if (winograd_) {
+      winograd.transform_kernel(K);  // U_ξ = G g Gᵀ, for this pass's K
+      if (static_cast<Index>(winograd_scratch.size()) < slots) winograd_scratch.resize(static_cast<std::size_t>(slots));
+    } else {
+      cols.resize(D_, slots * P);  // one sample's cols per slot; no allocation once N is steady
+    }
     const bool keep_input = mode == Mode::training;  // for backward, which unfolds it again
     if (keep_input) X.resize(x.rows(), N);
     last_forward_mode = mode;
     Y.resize(P * filters_, N);
     const T* bias = options_.use_bias ? b.data() : nullptr;
     detail::parallel_for(slots, [&](Index slot) {
-      Map cols_i(cols.col(slot * P).data(), D_, P);  // this slot's cols of one sample
+      T* cols_i = winograd_ ? nullptr : cols.col(slot * P).data();  // this slot's cols of one sample
       for (Index c = slot; c < chunks; c += slots) {
         const Index first = c * samples_per_chunk, end = std::min(first + samples_per_chunk, N);
         for (Index i = first; i < end; ++i) {
-          if (keep_input) X.col(i) = x.col(i);     // by the thread that will unfold it again in backward
-          im2col(x.col(i).data(), cols_i.data());  // cols_i = im2col(x_i)
-          Map Y_i(Y.col(i).data(), filters_, P);   // y_i read as (C_out × P)
-          if (by_kernel_entry_)
-            detail::product(Y_i, K, ConstMap(cols_i.data(), P, D_).transpose(), false, bias);
-          else
-            detail::product(Y_i, K, cols_i, false, bias);                         // Z_i = K · cols_i + b·1ᵀ
+          if (keep_input) X.col(i) = x.col(i);    // by the thread that will unfold it again in backward
+          Map Y_i(Y.col(i).data(), filters_, P);  // y_i read as (C_out × P)
+          if (winograd_) {
+            winograd.forward(x.col(i).data(), bias, Y_i.data(), winograd_scratch[static_cast<std::size_t>(slot)]);
+          } else {
+            im2col(x.col(i).data(), cols_i);  // cols_i = im2col(x_i)
+            if (by_kernel_entry_)
+              detail::product(Y_i, K, ConstMap(cols_i, P, D_).transpose(), false, bias);
+            else
+              detail::product(Y_i, K, ConstMap(cols_i, D_, P), false, bias);  // Z_i = K · cols_i + b·1ᵀ
+          }
           if (options_.activation == Activation::relu) Y_i = Y_i.cwiseMax(T(0));  // Y_i = max(0, Z_i)
         }
       }
@@ -195,7 +226,13 @@ class Conv2D : public Layer<T> {
     if (ones.size() != P) ones.setOnes(P);
     const bool relu = options_.activation == Activation::relu;
     if (relu) dZ.resize(filters_, chunks * P);  // one sample's dL/dz per chunk
-    if (input_gradient) {
+    if (input_gradient && winograd_) {
+      flip_kernel();                                        // K', see "Winograd" above
+      winograd_input_gradient.transform_kernel(K_flipped);  // U'_ξ = G g' Gᵀ
+      if (static_cast<Index>(input_gradient_scratch.size()) < chunks)
+        input_gradient_scratch.resize(static_cast<std::size_t>(chunks));
+      dX.resize(H_ * W_ * C_in_, N);
+    } else if (input_gradient) {
       dcols.resize(D_, chunks * P);  // one sample's dL/dcols per chunk
       K_transposed = K.transpose();  // no allocation once built
       dX.resize(H_ * W_ * C_in_, N);
@@ -222,6 +259,11 @@ class Conv2D : public Layer<T> {
           detail::product(dK_c, dZ_i, cols_i.transpose(), i > first);      // dK_c = Σ_i dZ_i · cols_iᵀ
         if (options_.use_bias) db_chunks.col(c).noalias() += dZ_i * ones;  // db_c = Σ_i dZ_i · 1
         if (!input_gradient) continue;
+        if (winograd_) {  // dL/dx_i = the convolution of dL/dz_i with K' (see "Winograd" above)
+          winograd_input_gradient.forward(gradient, nullptr, dX.col(i).data(),
+                                          input_gradient_scratch[static_cast<std::size_t>(c)]);
+          continue;
+        }
         Map dcols_i(dcols.col(c * P).data(), D_, P);          // this chunk's dL/dcols of one sample
         detail::product(dcols_i, K_transposed, dZ_i, false);  // dL/dcols_i = Kᵀ · dZ_i
         col2im(dcols_i.data(), dX.col(i).data());             // dL/dx_i = col2im(dL/dcols_i)
@@ -355,6 +397,16 @@ class Conv2D : public Layer<T> {
       }
   }
 
+  // K'[c, (ky·k + kx)·C_out + f] = K[f, ((k−1−ky)·k + k−1−kx)·C_in + c]: the kernel turned by 180°,
+  // filters and channels swapped (see "Winograd" above).
+  void flip_kernel() {
+    K_flipped.resize(C_in_, k_ * k_ * filters_);
+    for (Index ky = 0; ky < k_; ++ky)
+      for (Index kx = 0; kx < k_; ++kx)
+        K_flipped.middleCols((ky * k_ + kx) * filters_, filters_) =
+            K.middleCols(((k_ - 1 - ky) * k_ + k_ - 1 - kx) * C_in_, C_in_).transpose();
+  }
+
   // dst[0 … n−1] = src[0 … n−1], in fours and then one by one: the compiler turns a loop of single
   // values into a call to memcpy, which costs more than the copy for the 3 values of a kernel row
   // on one channel (conv1's im2col spent a third of its time in those calls).
@@ -402,13 +454,19 @@ class Conv2D : public Layer<T> {
   Index filters_, k_;
   Conv2DOptions options_;
   Index H_ = 0, W_ = 0, C_in_ = 0, H_out_ = 0, W_out_ = 0, D_ = 0;
-  Index pad_top_ = 0, pad_left_ = 0;  // zeros above and left of the image (same padding)
-  bool by_kernel_entry_ = false;      // cols_i stored as its transpose (see im2col_by_kernel_entry)
+  Index pad_top_ = 0, pad_left_ = 0;               // zeros above and left of the image (same padding)
+  bool by_kernel_entry_ = false;                   // cols_i stored as its transpose (see im2col_by_kernel_entry)
+  bool winograd_ = false;                          // forward by Winograd's F(2×2, 3×3) (see build)
+  detail::Winograd3x3<T> winograd;                 // its geometry and transformed kernel
+  detail::Winograd3x3<T> winograd_input_gradient;  // the same for dL/dx: dz convolved with K'
+  Matrix<T> K_flipped;                             // (C_in × k·k·C_out) K' for dL/dx by Winograd (see flip_kernel)
 
   Matrix<T> X;                               // (H·W·C_in × N) the last training input, unfolded again by backward
   Mode last_forward_mode = Mode::inference;  // backward needs a training forward pass before it
   Matrix<T> cols;                            // (k·k·C_in × slots·H_out·W_out) one sample's im2col per slot
-  Matrix<T> Y;                               // (H_out·W_out·C_out × N) output; the same memory is Y (C_out × M)
+  std::vector<typename detail::Winograd3x3<T>::Scratch> winograd_scratch;        // one per slot, with winograd_
+  std::vector<typename detail::Winograd3x3<T>::Scratch> input_gradient_scratch;  // one per chunk, likewise
+  Matrix<T> Y;             // (H_out·W_out·C_out × N) output; the same memory is Y (C_out × M)
   Matrix<T> dZ;            // (C_out × chunks·H_out·W_out) each chunk's dL/dz of its current sample (relu only)
   Matrix<T> K_transposed;  // (k·k·C_in × C_out) Kᵀ, for dcols_i = Kᵀ · dZ_i
   Matrix<T> dcols;         // (k·k·C_in × chunks·H_out·W_out) each chunk's dL/dcols of its current sample
