@@ -150,6 +150,22 @@ TEST_CASE("Conv2D by Winograd in float agrees with double, forward and dx", "[co
   CHECK((d.backward(dy) - dxf).cwiseAbs().maxCoeff() < 1e-5);
 }
 
+TEST_CASE("Conv2D by Winograd follows a kernel changed between inference passes", "[conv2d]") {
+  // An optimizer step or a loaded file changes K in place; the next pass must transform the new
+  // one, not use the transform of the last (two passes per kernel, three kernels).
+  const Case& c = cases[11];
+  Conv2D<double> layer = make_layer(c, 61);
+  const Matrix<double> x = tinynet_test::random_matrix(c.H * c.W * c.C_in, 2, 62);
+  for (int pass = 0; pass < 3; ++pass) {
+    INFO("pass " << pass);
+    const Matrix<double> expected =
+        reference_convolution(x, c.H, c.W, c.C_in, layer.K, layer.b, c.k, c.stride, c.top, c.left, c.H_out, c.W_out);
+    CHECK((layer.forward(x, Mode::inference) - expected).cwiseAbs().maxCoeff() < 1e-12);
+    CHECK((layer.forward(x, Mode::inference) - expected).cwiseAbs().maxCoeff() < 1e-12);
+    layer.K(3, 7 + pass) += 0.5;
+  }
+}
+
 TEST_CASE("Conv2D gradients match finite differences", "[conv2d][gradient]") {
   // Without an activation the layer is linear in x and in K, so a central difference has no
   // truncation error whatever its step: a step of 1e-4 keeps the rounding of (L(v + h) − L(v − h))

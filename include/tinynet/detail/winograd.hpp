@@ -1,5 +1,5 @@
 // Winograd's F(2×2, 3×3): a 3×3 convolution with stride 1 computed with fewer multiplications,
-// the way Conv2D's forward pass computes it when it can (conv2d.hpp).
+// the way Conv2D computes its forward pass and dL/dx when it can (conv2d.hpp).
 //
 // One dimension first. Two outputs of a 3-tap correlation, y_0 = d_0·g_0 + d_1·g_1 + d_2·g_2 and
 // y_1 = d_1·g_0 + d_2·g_1 + d_3·g_2, take 6 multiplications as written. Winograd's minimal

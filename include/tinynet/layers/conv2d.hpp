@@ -456,7 +456,7 @@ class Conv2D : public Layer<T> {
   Index H_ = 0, W_ = 0, C_in_ = 0, H_out_ = 0, W_out_ = 0, D_ = 0;
   Index pad_top_ = 0, pad_left_ = 0;               // zeros above and left of the image (same padding)
   bool by_kernel_entry_ = false;                   // cols_i stored as its transpose (see im2col_by_kernel_entry)
-  bool winograd_ = false;                          // forward by Winograd's F(2×2, 3×3) (see build)
+  bool winograd_ = false;                          // forward and dL/dx by Winograd's F(2×2, 3×3) (see build)
   detail::Winograd3x3<T> winograd;                 // its geometry and transformed kernel
   detail::Winograd3x3<T> winograd_input_gradient;  // the same for dL/dx: dz convolved with K'
   Matrix<T> K_flipped;                             // (C_in × k·k·C_out) K' for dL/dx by Winograd (see flip_kernel)
