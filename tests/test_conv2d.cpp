@@ -183,9 +183,10 @@ TEST_CASE("Conv2D gradients match finite differences", "[conv2d][gradient]") {
 }
 
 TEST_CASE("Conv2D with activation relu is Conv2D followed by ReLU, forward and backward", "[conv2d]") {
-  // Both layouts of cols (3 and 8 channels), a batch of several chunks, dx and the first-layer
-  // case without it: outputs and every gradient equal those of the two separate layers.
-  for (const Case& c : {cases[3], cases[9]}) {
+  // Both layouts of cols (3 and 8 channels) and Winograd's path (16 channels), a batch of several
+  // chunks, dx and the first-layer case without it: outputs and every gradient equal those of the
+  // two separate layers.
+  for (const Case& c : {cases[3], cases[9], cases[11]}) {
     INFO(describe(c));
     Conv2D<double> fused = make_layer(c, 41, tinynet::Activation::relu), plain = make_layer(c, 41);
     REQUIRE(fused.K == plain.K);
@@ -230,30 +231,44 @@ TEST_CASE("Conv2D with activation relu passes the gradient check", "[conv2d][gra
   }
 }
 
-TEST_CASE("Conv2D gradients accumulate, and the first layer skips dx", "[conv2d]") {
-  Conv2D<double> layer(3, 3);
-  layer.build({5, 5, 2}, 1);
-  const Matrix<double> x = tinynet_test::random_matrix(50, 2, 1);
-  const Matrix<double> dy = tinynet_test::random_matrix(27, 2, 2);
-  layer.forward(x, Mode::training);
-  layer.backward(dy);
-  const Matrix<double> dK = layer.dK, db = layer.db;
-  layer.backward(dy);
-  CHECK((layer.dK - 2 * dK).cwiseAbs().maxCoeff() < 1e-12);
-  CHECK((layer.db - 2 * db).cwiseAbs().maxCoeff() < 1e-12);
-  CHECK(db.isApprox(dy.reshaped(3, 18).rowwise().sum()));  // db sums every pixel of every sample
+TEST_CASE("Conv2D gradients accumulate or are overwritten, and the first layer skips dx", "[conv2d]") {
+  // im2col's dK (2 channels) and Winograd's (16 channels), with a batch of 20 = 2 chunks (16 + 4).
+  for (const Index C_in : {2, 16}) {
+    INFO(C_in << " channels");
+    Conv2D<double> layer(C_in == 16 ? 16 : 3, 3);
+    layer.build({5, 5, C_in}, 1);
+    const Index F = layer.filters(), N = 20;
+    const Matrix<double> x = tinynet_test::random_matrix(25 * C_in, N, 1);
+    const Matrix<double> dy = tinynet_test::random_matrix(9 * F, N, 2);
+    layer.forward(x, Mode::training);
+    layer.backward(dy);
+    const Matrix<double> dK = layer.dK, db = layer.db;
+    layer.backward(dy);
+    CHECK((layer.dK - 2 * dK).cwiseAbs().maxCoeff() < 1e-12);
+    CHECK((layer.db - 2 * db).cwiseAbs().maxCoeff() < 1e-12);
+    CHECK(db.isApprox(dy.reshaped(F, 9 * N).rowwise().sum()));  // db sums every pixel of every sample
 
-  layer.compute_input_gradient = false;
-  layer.dK.setZero();
-  CHECK(layer.backward(dy).size() == 0);
-  CHECK(layer.dK.isApprox(dK));
+    layer.overwrite_gradients = true;  // what a training step asks: stale values are not added to
+    layer.dK.setConstant(1e3);
+    layer.db.setConstant(1e3);
+    layer.backward(dy);
+    CHECK((layer.dK - dK).cwiseAbs().maxCoeff() < 1e-12);
+    CHECK((layer.db - db).cwiseAbs().maxCoeff() < 1e-12);
+    layer.overwrite_gradients = false;
+
+    layer.compute_input_gradient = false;
+    layer.dK.setZero();
+    CHECK(layer.backward(dy).size() == 0);
+    CHECK(layer.dK.isApprox(dK));
+  }
 }
 
 TEST_CASE("Conv2D splits a batch into chunks without changing any result", "[conv2d]") {
   // 37 samples are chunks of 16, 16 and 5: every output column must still be the nested-loop
   // convolution of its own sample, and dK, db, dx of the whole batch must equal the sums and
-  // columns of 37 one-sample backward passes.
-  for (const Case& c : {cases[3], cases[8]}) {  // same padding, stride 2, in both layouts of cols
+  // columns of 37 one-sample backward passes (Winograd's: dU summed over the chunks, then turned
+  // into dK once).
+  for (const Case& c : {cases[3], cases[8], cases[10]}) {  // same padding, stride 2, in both layouts of cols; Winograd
     INFO(describe(c));
     const Index N = 37;
     REQUIRE(N > 2 * Conv2D<double>::samples_per_chunk);

@@ -30,6 +30,20 @@
 // i, j ∈ {0, 1} (the pixels past the edge of an odd-sized output are computed and dropped) from
 // the inputs x[2a + i − p_top, 2b + j − p_left] for i, j ∈ 0 … 3, zero outside the image.
 //
+// dL/dK. The forward algorithm is a chain of linear maps of g, so its derivative is the chain of
+// their transposes, in reverse (the adjoint of m ↦ Aᵀ m A is dy ↦ A dy Aᵀ, and of g ↦ G g Gᵀ,
+// dU ↦ Gᵀ dU G). With dz_{t,f} the 2×2 block of dL/dz on output tile t and filter f (zero for
+// pixels past the edge):
+//
+//   dM_ξ[f, t] = (A dz_{t,f} Aᵀ)[i, j]          (C_out × tiles)  dL/dM
+//   dU_ξ = Σ_t dM_ξ[:, t] · V_ξ[:, t]ᵀ = dM_ξ · V_ξᵀ     (C_out × C_in)  16 matrix products
+//   dL/dg_{f,c} = Gᵀ dU_{f,c} G                 dU_{f,c}[i, j] = dU_ξ[f, c]
+//
+// (This is Winograd's F(3×3, 2×2) in disguise: dL/dg is the correlation of the input with dz,
+// a 3×3 output of a 2×2 "kernel", and G, A swap their roles.) V is the forward pass's input
+// transform, computed again from the kept input; dU is summed over the samples of a batch before
+// the one transform back to dL/dg.
+//
 // The cost: for the notebook CNN's second convolution (32 → 64 channels, 11×11 outputs, 36
 // tiles) the products do 16·64·32·36 multiply-adds per sample instead of 64·288·121, 0.53 of
 // them, and the transforms are additions over the channels, which are contiguous in
@@ -103,18 +117,69 @@ class Winograd3x3 {
     const Index n = tiles();
     s.V.resize(C_in_, positions * n);
     s.M.resize(C_out_, positions * n);
-    for (Index a = 0; a < tiles_y_; ++a)
-      for (Index b = 0; b < tiles_x_; ++b) transform_input(x, a, b, a * tiles_x_ + b, s);
+    transform_input(x, s);
     for (Index xi = 0; xi < positions; ++xi)  // M_ξ = U_ξ · V_ξ
       product(s.M.middleCols(xi * n, n), U_.middleCols(xi * C_in_, C_in_), s.V.middleCols(xi * n, n), false);
     for (Index a = 0; a < tiles_y_; ++a)
       for (Index b = 0; b < tiles_x_; ++b) transform_output(a * tiles_x_ + b, a, b, bias, y, s);
   }
 
+  // dU (+)= Σ_ξ dM_ξ · V_ξᵀ for one sample, its input x and dL/dz (H_out·W_out·C_out values,
+  // channels-last): dU (C_out × 16·C_in) holds dU_ξ in columns ξ·C_in … like U.
+  template <typename Dst>
+  void accumulate_kernel_gradient(const T* x, const T* dz, Dst&& dU, bool accumulate, Scratch& s) const {
+    const Index n = tiles();
+    s.V.resize(C_in_, positions * n);
+    s.M.resize(C_out_, positions * n);
+    transform_input(x, s);
+    for (Index a = 0; a < tiles_y_; ++a)
+      for (Index b = 0; b < tiles_x_; ++b) transform_output_gradient(dz, a, b, a * tiles_x_ + b, s);
+    for (Index xi = 0; xi < positions; ++xi)  // dU_ξ (+)= dM_ξ · V_ξᵀ
+      product(dU.middleCols(xi * C_in_, C_in_), s.M.middleCols(xi * n, n), s.V.middleCols(xi * n, n).transpose(),
+              accumulate);
+  }
+
+  // dL/dK (+)= Gᵀ dU G for every filter and channel, into Conv2D's layout (C_out × 9·C_in, column
+  // (ky·3 + kx)·C_in + c); dU is the sum of accumulate_kernel_gradient over a batch.
+  template <typename Src>
+  void kernel_gradient(const Src& dU, Matrix<T>& dK, bool accumulate) {
+    const T half = T(0.5);
+    auto u = [&](Index i, Index j, Index c) { return dU.col((4 * i + j) * C_in_ + c).array(); };
+    GtdU_.resize(C_out_, 12);
+    auto r = GtdU_.array();
+    for (Index c = 0; c < C_in_; ++c) {
+      // Rows of Gᵀ dU, for each column j: (u_0 + (u_1 + u_2)/2, (u_1 − u_2)/2, (u_1 + u_2)/2 + u_3).
+      for (Index j = 0; j < 4; ++j) {
+        r.col(j) = u(0, j, c) + half * (u(1, j, c) + u(2, j, c));
+        r.col(4 + j) = half * (u(1, j, c) - u(2, j, c));
+        r.col(8 + j) = half * (u(1, j, c) + u(2, j, c)) + u(3, j, c);
+      }
+      for (Index i = 0; i < 3; ++i) {  // then (Gᵀ dU) G along each row i
+        auto row = [&](Index j) { return r.col(4 * i + j); };
+        auto put = [&](Index kx, const auto& value) {  // dL/dg[i, kx] (+)= value
+          auto dg = dK.col((i * 3 + kx) * C_in_ + c).array();
+          if (accumulate)
+            dg += value;
+          else
+            dg = value;
+        };
+        put(0, row(0) + half * (row(1) + row(2)));
+        put(1, half * (row(1) - row(2)));
+        put(2, half * (row(1) + row(2)) + row(3));
+      }
+    }
+  }
+
  private:
   using S = Simd<T>;
   using Vec = typename S::Vec;
   static constexpr Index L = S::lanes;
+
+  // V_ξ for every tile of one sample.
+  void transform_input(const T* x, Scratch& s) const {
+    for (Index a = 0; a < tiles_y_; ++a)
+      for (Index b = 0; b < tiles_x_; ++b) transform_input(x, a, b, a * tiles_x_ + b, s);
+  }
 
   // V_ξ[:, t] = (Bᵀ d B)[i, j] for tile t = (a, b), a vector of channels at a time.
   void transform_input(const T* x, Index a, Index b, Index t, Scratch& s) const {
@@ -176,10 +241,44 @@ class Winograd3x3 {
     }
   }
 
+  // dM_ξ[:, t] = (A dz A ᵀ)[i, j] for tile t = (a, b), from the 2×2 block of dL/dz at
+  // (2a, 2b) (zero past the output's edge), a vector of filters at a time.
+  void transform_output_gradient(const T* dz, Index a, Index b, Index t, Scratch& s) const {
+    const Index n = tiles();
+    const bool last_row = 2 * a + 1 >= H_out_, last_column = 2 * b + 1 >= W_out_;  // an odd edge
+    const T* pixel[2][2];
+    for (Index i = 0; i < 2; ++i)
+      for (Index j = 0; j < 2; ++j)
+        pixel[i][j] = (i == 1 && last_row) || (j == 1 && last_column)
+                          ? nullptr
+                          : dz + ((2 * a + i) * W_out_ + 2 * b + j) * C_out_;
+    T* m[4][4];
+    for (Index i = 0; i < 4; ++i)
+      for (Index j = 0; j < 4; ++j) m[i][j] = s.M.col((4 * i + j) * n + t).data();
+    for (Index f = 0; f < C_out_; f += L) {
+      Vec z[2][2], r[4][2];
+      for (Index i = 0; i < 2; ++i)
+        for (Index j = 0; j < 2; ++j) z[i][j] = pixel[i][j] ? S::load(pixel[i][j] + f) : S::zero();
+      for (Index j = 0; j < 2; ++j) {  // r = A z, column by column (A's rows: 1 0, 1 1, 1 −1, 0 −1)
+        r[0][j] = z[0][j];
+        r[1][j] = S::add(z[0][j], z[1][j]);
+        r[2][j] = S::sub(z[0][j], z[1][j]);
+        r[3][j] = S::sub(S::zero(), z[1][j]);
+      }
+      for (Index i = 0; i < 4; ++i) {  // dm = r Aᵀ, row by row
+        S::store(m[i][0] + f, r[i][0]);
+        S::store(m[i][1] + f, S::add(r[i][0], r[i][1]));
+        S::store(m[i][2] + f, S::sub(r[i][0], r[i][1]));
+        S::store(m[i][3] + f, S::sub(S::zero(), r[i][1]));
+      }
+    }
+  }
+
   Index H_ = 0, W_ = 0, C_in_ = 0, C_out_ = 0, H_out_ = 0, W_out_ = 0, pad_top_ = 0, pad_left_ = 0;
   Index tiles_y_ = 0, tiles_x_ = 0;
-  Matrix<T> U_;   // (C_out × 16·C_in) the transformed kernel, U_ξ in columns ξ·C_in …
-  Matrix<T> Gg_;  // (C_out × 12) G g for one channel, while transforming the kernel
+  Matrix<T> U_;     // (C_out × 16·C_in) the transformed kernel, U_ξ in columns ξ·C_in …
+  Matrix<T> Gg_;    // (C_out × 12) G g for one channel, while transforming the kernel
+  Matrix<T> GtdU_;  // (C_out × 12) Gᵀ dU for one channel, while transforming dU back (kernel_gradient)
   Eigen::Array<T, Eigen::Dynamic, 1> zeros_;  // C_in zeros: the channels of a pixel outside the image
 };
 

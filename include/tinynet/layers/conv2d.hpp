@@ -66,6 +66,7 @@
 //
 //   forward:   Y_i = K · cols_i + b·1ᵀ           (then max(0, ·) with relu)
 //   backward:  dZ_i from dY_i (above); cols_i unfolded again from the kept input x_i, then
+//              (with Winograd, see below, dK_c and dx_i another way)
 //              dK_c += dZ_i · cols_iᵀ,   db_c += dZ_i · 1,   dcols_i = Kᵀ · dZ_i,   dx_i = col2im(dcols_i)
 //
 // Keeping x instead of every sample's cols costs a second im2col per sample, but cols is 9
@@ -88,9 +89,11 @@
 //
 // with K'[c, (ky·k + kx)·C_out + f] = K[f, ((k−1−ky)·k + k−1−kx)·C_in + c] (the kernel turned by
 // 180°, filters and channels swapped) and dz padded by k − 1 − p (substitute ky → k − 1 − ky in
-// the col2im sum above), so the same algorithm computes it. dL/dK keeps its product with cols.
-// The plain im2col path stays for every other convolution, and is the reference the tests hold
-// both to.
+// the col2im sum above), so the same algorithm computes it. dL/dK = dZ · colsᵀ is the
+// derivative of the Winograd forward itself (detail/winograd.hpp, "dL/dK"): each chunk sums its
+// samples' transformed gradient dU_c = Σ_i Σ_ξ dM_ξ · V_ξᵀ in place of dK_c, and dL/dK = Gᵀ (Σ_c dU_c) G
+// once per batch; no cols at all. The plain im2col path stays for every other convolution, and
+// is the reference the tests hold Winograd's to.
 //
 // Training gives every chunk its slot of cols. Inference needs none after the pass, so with T
 // threads task t takes chunks t, t + T, t + 2T, … into one slot of its own: its memory is T
@@ -219,10 +222,13 @@ class Conv2D : public Layer<T> {
     if (last_forward_mode != Mode::training)
       throw std::logic_error("Conv2D::backward: the last forward pass was in inference mode, which keeps no input");
     const Index N = dy.cols(), P = H_out_ * W_out_, chunks = chunk_count(N);
-    const bool input_gradient = this->compute_input_gradient;  // the first layer skips dL/dx
-    dK_chunks.resize(filters_, chunks * D_);                   // chunk c's dK_c in columns c·D…
-    db_chunks.resize(filters_, chunks);                        // chunk c's db_c in column c
-    cols.resize(D_, chunks * P);                               // as forward in training: one sample's per chunk
+    const bool input_gradient = this->compute_input_gradient;                        // the first layer skips dL/dx
+    const Index width = winograd_ ? detail::Winograd3x3<T>::positions * C_in_ : D_;  // of one chunk's dK_c, or dU_c
+    dK_chunks.resize(filters_, chunks * width);                                      // chunk c's in columns c·width…
+    db_chunks.resize(filters_, chunks);                                              // chunk c's db_c in column c
+    if (winograd_ && static_cast<Index>(kernel_gradient_scratch.size()) < chunks)
+      kernel_gradient_scratch.resize(static_cast<std::size_t>(chunks));
+    if (!winograd_) cols.resize(D_, chunks * P);  // as forward in training: one sample's per chunk
     if (ones.size() != P) ones.setOnes(P);
     const bool relu = options_.activation == Activation::relu;
     if (relu) dZ.resize(filters_, chunks * P);  // one sample's dL/dz per chunk
@@ -241,8 +247,7 @@ class Conv2D : public Layer<T> {
     }
     detail::parallel_for(chunks, [&](Index c) {
       const Index first = c * samples_per_chunk, n = std::min(samples_per_chunk, N - first);
-      Map cols_i(cols.col(c * P).data(), D_, P);
-      Map dK_c(dK_chunks.data() + c * filters_ * D_, filters_, D_);
+      Map dK_c(dK_chunks.data() + c * filters_ * width, filters_, width);
       if (options_.use_bias) db_chunks.col(c).setZero();
       for (Index i = first; i < first + n; ++i) {
         const T* gradient = dy.col(i).data();  // dL/dz_i: dL/dy_i itself when the activation is linear
@@ -252,11 +257,17 @@ class Conv2D : public Layer<T> {
           gradient = masked;
         }
         const ConstMap dZ_i(gradient, filters_, P);  // read as (C_out × P)
-        im2col(X.col(i).data(), cols_i.data());      // cols_i = im2col(x_i), again
-        if (by_kernel_entry_)
-          detail::product(dK_c, dZ_i, ConstMap(cols_i.data(), P, D_), i > first);
-        else
-          detail::product(dK_c, dZ_i, cols_i.transpose(), i > first);      // dK_c = Σ_i dZ_i · cols_iᵀ
+        if (winograd_) {                             // dU_c = Σ_i Σ_ξ dM_ξ · V_ξᵀ (see "Winograd" above)
+          winograd.accumulate_kernel_gradient(X.col(i).data(), gradient, dK_c, i > first,
+                                              kernel_gradient_scratch[static_cast<std::size_t>(c)]);
+        } else {
+          Map cols_i(cols.col(c * P).data(), D_, P);
+          im2col(X.col(i).data(), cols_i.data());  // cols_i = im2col(x_i), again
+          if (by_kernel_entry_)
+            detail::product(dK_c, dZ_i, ConstMap(cols_i.data(), P, D_), i > first);
+          else
+            detail::product(dK_c, dZ_i, cols_i.transpose(), i > first);  // dK_c = Σ_i dZ_i · cols_iᵀ
+        }
         if (options_.use_bias) db_chunks.col(c).noalias() += dZ_i * ones;  // db_c = Σ_i dZ_i · 1
         if (!input_gradient) continue;
         if (winograd_) {  // dL/dx_i = the convolution of dL/dz_i with K' (see "Winograd" above)
@@ -269,15 +280,21 @@ class Conv2D : public Layer<T> {
         col2im(dcols_i.data(), dX.col(i).data());             // dL/dx_i = col2im(dL/dcols_i)
       }
     });
-    for (Index c = 0; c < chunks; ++c) {
-      if (c == 0 && this->overwrite_gradients) {  // = instead of += (layer.hpp)
-        dK = dK_chunks.middleCols(0, D_);
-        if (options_.use_bias) db = db_chunks.col(0);
-        continue;
-      }
-      dK += dK_chunks.middleCols(c * D_, D_);         // dL/dK = Σ_c dK_c
-      if (options_.use_bias) db += db_chunks.col(c);  // dL/db = Σ_m dZ[:, m] = Σ_c db_c
+    // dL/dK = Σ_c dK_c (Winograd: Gᵀ (Σ_c dU_c) G) and dL/db = Σ_m dZ[:, m] = Σ_c db_c, summed in
+    // chunk order into chunk 0's columns, then added to the gradients (or written: layer.hpp).
+    for (Index c = 1; c < chunks; ++c) {
+      dK_chunks.leftCols(width) += dK_chunks.middleCols(c * width, width);
+      if (options_.use_bias) db_chunks.col(0) += db_chunks.col(c);
     }
+    const bool accumulate = !this->overwrite_gradients;
+    if (winograd_)
+      winograd.kernel_gradient(dK_chunks.leftCols(width), dK, accumulate);
+    else if (accumulate)
+      dK += dK_chunks.leftCols(D_);
+    else
+      dK = dK_chunks.leftCols(D_);
+    if (options_.use_bias && accumulate) db += db_chunks.col(0);
+    if (options_.use_bias && !accumulate) db = db_chunks.col(0);
     return dX;
   }
 
@@ -464,16 +481,17 @@ class Conv2D : public Layer<T> {
   Matrix<T> X;                               // (H·W·C_in × N) the last training input, unfolded again by backward
   Mode last_forward_mode = Mode::inference;  // backward needs a training forward pass before it
   Matrix<T> cols;                            // (k·k·C_in × slots·H_out·W_out) one sample's im2col per slot
-  std::vector<typename detail::Winograd3x3<T>::Scratch> winograd_scratch;        // one per slot, with winograd_
-  std::vector<typename detail::Winograd3x3<T>::Scratch> input_gradient_scratch;  // one per chunk, likewise
+  std::vector<typename detail::Winograd3x3<T>::Scratch> winograd_scratch;         // one per slot, with winograd_
+  std::vector<typename detail::Winograd3x3<T>::Scratch> input_gradient_scratch;   // one per chunk, likewise
+  std::vector<typename detail::Winograd3x3<T>::Scratch> kernel_gradient_scratch;  // one per chunk, likewise
   Matrix<T> Y;             // (H_out·W_out·C_out × N) output; the same memory is Y (C_out × M)
   Matrix<T> dZ;            // (C_out × chunks·H_out·W_out) each chunk's dL/dz of its current sample (relu only)
   Matrix<T> K_transposed;  // (k·k·C_in × C_out) Kᵀ, for dcols_i = Kᵀ · dZ_i
   Matrix<T> dcols;         // (k·k·C_in × chunks·H_out·W_out) each chunk's dL/dcols of its current sample
-  Matrix<T> dK_chunks;     // (C_out × chunks·D) each chunk's Σ_i dZ_i · cols_iᵀ, summed into dK
-  Matrix<T> db_chunks;     // (C_out × chunks) each chunk's Σ_i dZ_i · 1, summed into db
-  Matrix<T> dX;            // (H·W·C_in × N) dL/dx
-  Vector<T> ones;          // (H_out·W_out) all ones: db_c += dZ_i · 1 is a matrix-vector product
+  Matrix<T> dK_chunks;  // (C_out × chunks·width) each chunk's Σ_i dZ_i · cols_iᵀ (Winograd: its dU_c), summed into dK
+  Matrix<T> db_chunks;  // (C_out × chunks) each chunk's Σ_i dZ_i · 1, summed into db
+  Matrix<T> dX;         // (H·W·C_in × N) dL/dx
+  Vector<T> ones;       // (H_out·W_out) all ones: db_c += dZ_i · 1 is a matrix-vector product
 };
 
 }  // namespace tinynet
