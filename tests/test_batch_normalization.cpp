@@ -1,6 +1,7 @@
 // BatchNormalization: batch statistics in training, moving statistics in inference, the
 // moving-average update, per-channel statistics of images, and double-precision gradient checks
-// (γ and β included) in both modes, for flat and image inputs.
+// (γ and β included) in both modes, for flat and image inputs; a batch of several blocks of
+// samples against the whole-batch formulas on 1 and 2 threads.
 #include "catch.hpp"
 #include "config_of.hpp"
 #include "gradient_check.hpp"
@@ -8,6 +9,7 @@
 #include <tinynet/layers/batch_normalization.hpp>
 #include <tinynet/layers/dense.hpp>
 #include <tinynet/sequential.hpp>
+#include <tinynet/threads.hpp>
 
 #include <cmath>
 
@@ -199,4 +201,56 @@ TEST_CASE("BatchNormalization rejects bad use", "[batch_normalization]") {
                       tinynet_test::contains("input has 5 features per sample, expected 4"));
   bn.forward(Matrix<float>::Ones(4, 2), Mode::training);
   REQUIRE_THROWS_WITH(bn.backward(Matrix<float>::Zero(4, 3)), tinynet_test::contains("expected 4×2"));
+}
+
+TEST_CASE("BatchNormalization over several blocks of samples equals the whole-batch formulas, on 1 and 2 threads",
+          "[batch_normalization]") {
+  // 8×8×16 images are 1,024 values each, so the layer's passes cut a batch of 150 into blocks
+  // of 64 samples (64, 64, 22), whose partial sums it adds: every statistic, output and gradient
+  // must still be the formula over the whole batch, viewed as (C × m) with one channel per row,
+  // and the same to the last bit on 1 and 2 threads.
+  const tinynet::Index C = 16, N = 150, features = 8 * 8 * C, m = N * 8 * 8;
+  REQUIRE(tinynet::detail::column_block_size(features) * 2 < N);
+  const Matrix<double> x = tinynet_test::random_matrix(features, N, 41, -3, 5);
+  const Matrix<double> dy = tinynet_test::random_matrix(features, N, 42);
+  const Eigen::Map<const Matrix<double>> xv(x.data(), C, m), dyv(dy.data(), C, m);
+  const Matrix<double> mean = xv.rowwise().mean();
+  const Matrix<double> centred = xv.colwise() - mean.col(0);
+  const Matrix<double> variance = centred.cwiseAbs2().rowwise().mean();
+  const Matrix<double> inv_std = (variance.array() + 1e-3).rsqrt().matrix();
+  const Matrix<double> gamma = tinynet_test::random_matrix(C, 1, 43, 0.5, 2),
+                       beta = tinynet_test::random_matrix(C, 1, 44);
+  const Matrix<double> x_hat = centred.array().colwise() * inv_std.col(0).array();
+  const Matrix<double> y = (x_hat.array().colwise() * gamma.col(0).array()).colwise() + beta.col(0).array();
+  const Matrix<double> sum_dy = dyv.rowwise().sum(), sum_dy_x_hat = dyv.cwiseProduct(x_hat).rowwise().sum();
+  Matrix<double> dx =
+      (dyv.colwise() - sum_dy.col(0) / m).array() - x_hat.array().colwise() * (sum_dy_x_hat.col(0) / m).array();
+  dx = dx.array().colwise() * (gamma.col(0).array() * inv_std.col(0).array());
+
+  const int threads_before = tinynet::num_threads();
+  Matrix<double> y_one_thread, dx_one_thread;
+  for (int threads : {1, 2}) {
+    INFO("threads " << threads);
+    tinynet::set_num_threads(threads);
+    BatchNormalization<double> bn;
+    bn.build({8, 8, C}, 0);
+    bn.gamma = gamma;
+    bn.beta = beta;
+    const Matrix<double> out = bn.forward(x, Mode::training);
+    CHECK((bn.mean - mean).cwiseAbs().maxCoeff() < 1e-12);
+    CHECK((bn.variance - variance).cwiseAbs().maxCoeff() < 1e-12);
+    CHECK((Eigen::Map<const Matrix<double>>(out.data(), C, m) - y).cwiseAbs().maxCoeff() < 1e-12);
+    const Matrix<double> grad = bn.backward(dy);
+    CHECK((bn.dbeta - sum_dy).cwiseAbs().maxCoeff() < 1e-10);
+    CHECK((bn.dgamma - sum_dy_x_hat).cwiseAbs().maxCoeff() < 1e-10);
+    CHECK((Eigen::Map<const Matrix<double>>(grad.data(), C, m) - dx).cwiseAbs().maxCoeff() < 1e-12);
+    if (threads == 1) {
+      y_one_thread = out;
+      dx_one_thread = grad;
+    } else {
+      CHECK(out == y_one_thread);
+      CHECK(grad == dx_one_thread);
+    }
+  }
+  tinynet::set_num_threads(threads_before);
 }

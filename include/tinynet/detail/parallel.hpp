@@ -26,10 +26,14 @@ void for_blocks(Index size, Index per_block, F f) {
 // about 64k values each, so a small batch is one block on the calling thread (a thread costs
 // more than it saves below that), and a large one is many blocks that the threads claim one at
 // a time.
+inline Index column_block_size(Index rows) {  // columns per block
+  constexpr Index values_per_block = Index{1} << 16;
+  return std::max<Index>(1, values_per_block / std::max<Index>(rows, 1));
+}
+
 template <typename F>
 void for_column_blocks(Index rows, Index cols, F f) {
-  constexpr Index values_per_block = Index{1} << 16;
-  for_blocks(cols, std::max<Index>(1, values_per_block / std::max<Index>(rows, 1)), f);
+  for_blocks(cols, column_block_size(rows), f);
 }
 
 // Asks the processor to start loading the `bytes` bytes at `address` into its caches (one

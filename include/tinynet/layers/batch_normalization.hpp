@@ -44,8 +44,15 @@
 //
 // (dβ and dγ here are this batch's sums, before they accumulate into the gradients).
 // Training-mode output does not depend on the moving statistics.
+//
+// Threads. Every pass runs over blocks of samples (detail::for_column_blocks, as the element-wise
+// layers do), so that each core reads the samples the layer below wrote on it. A sum over the
+// batch (Σ x, Σ (x − μ)², Σ dy, Σ dy · x̂) is a column of partial sums per block, added in block
+// order: the blocks depend only on the batch's size, so the result does not depend on the
+// number of threads.
 #pragma once
 
+#include <tinynet/detail/parallel.hpp>
 #include <tinynet/layers/layer.hpp>
 
 #include <cmath>
@@ -91,49 +98,68 @@ class BatchNormalization : public Layer<T> {
     const Index m = x.size() / channels_;  // values per channel
     if (mode == Mode::training && m == 0)
       throw std::invalid_argument("BatchNormalization::forward: a training batch needs at least one sample");
-    const ConstChannels xv(x.data(), channels_, m);  // (C × m) view of x
     X_hat.resize(x.rows(), x.cols());
     Y.resize(x.rows(), x.cols());
-    Channels x_hat(X_hat.data(), channels_, m), y(Y.data(), channels_, m);
+    // In every block of samples: (C × values) views of x, x̂ and y, one channel per row.
+    const auto x_of = [&](Index first, Index count) { return channels(x.data(), first, count); };
+    const auto x_hat_of = [&](Index first, Index count) { return channels(X_hat.data(), first, count); };
 
     if (mode == Mode::training) {
-      mean = xv.rowwise().mean();                     // μ = (1/m) Σ x
-      x_hat = xv.colwise() - mean.col(0);             // x − μ
-      variance = x_hat.cwiseAbs2().rowwise().mean();  // σ² = (1/m) Σ (x − μ)²
+      batch_sum(x.cols(), mean, [&](Index first, Index count, auto sum) {  // Σ x
+        sum = x_of(first, count).rowwise().sum();
+      });
+      mean /= static_cast<T>(m);                                               // μ = (1/m) Σ x
+      batch_sum(x.cols(), variance, [&](Index first, Index count, auto sum) {  // Σ (x − μ)²
+        auto x_hat = x_hat_of(first, count);
+        x_hat = x_of(first, count).colwise() - mean.col(0);  // x − μ, normalised below
+        sum = x_hat.cwiseAbs2().rowwise().sum();
+      });
+      variance /= static_cast<T>(m);  // σ² = (1/m) Σ (x − μ)²
       const T momentum = static_cast<T>(options_.momentum);
       moving_mean = momentum * moving_mean + (T(1) - momentum) * mean;
       moving_variance = momentum * moving_variance + (T(1) - momentum) * variance;
       inv_std = (variance.array() + static_cast<T>(options_.epsilon)).rsqrt();  // s = 1/√(σ² + ε)
     } else {
-      x_hat = xv.colwise() - moving_mean.col(0);  // x − moving_mean
       inv_std = (moving_variance.array() + static_cast<T>(options_.epsilon)).rsqrt();
     }
-    x_hat.array().colwise() *= inv_std.col(0).array();           // x̂ = (x − μ) · s
-    y.array() = x_hat.array().colwise() * gamma.col(0).array();  // y = γ · x̂
-    y.colwise() += beta.col(0);                                  //   + β
+    detail::for_column_blocks(x.rows(), x.cols(), [&](Index first, Index count) {
+      auto x_hat = x_hat_of(first, count);
+      if (mode == Mode::inference) x_hat = x_of(first, count).colwise() - moving_mean.col(0);  // x − moving_mean
+      x_hat.array().colwise() *= inv_std.col(0).array();                                       // x̂ = (x − μ) · s
+      auto y = channels(Y.data(), first, count);
+      y.array() = x_hat.array().colwise() * gamma.col(0).array();  // y = γ · x̂
+      y.colwise() += beta.col(0);                                  //   + β
+    });
     return Y;
   }
 
   const Matrix<T>& backward(const Matrix<T>& dy) override {
     this->check_backward(Y, dy);
     const Index m = dy.size() / channels_;
-    const ConstChannels dyv(dy.data(), channels_, m), x_hat(X_hat.data(), channels_, m);
-    sum_dy = dyv.rowwise().sum();                            // this batch's dβ = Σ dy
-    sum_dy_x_hat = dyv.cwiseProduct(x_hat).rowwise().sum();  // this batch's dγ = Σ dy · x̂
+    const auto dy_of = [&](Index first, Index count) { return channels(dy.data(), first, count); };
+    const auto x_hat_of = [&](Index first, Index count) { return channels(X_hat.data(), first, count); };
+    batch_sum(dy.cols(), sum_dy, [&](Index first, Index count, auto sum) {  // this batch's dβ = Σ dy
+      sum = dy_of(first, count).rowwise().sum();
+    });
+    batch_sum(dy.cols(), sum_dy_x_hat, [&](Index first, Index count, auto sum) {  // this batch's dγ = Σ dy · x̂
+      sum = dy_of(first, count).cwiseProduct(x_hat_of(first, count)).rowwise().sum();
+    });
     dbeta += sum_dy;
     dgamma += sum_dy_x_hat;
     if (!this->compute_input_gradient) return dX;
 
     dX.resize(dy.rows(), dy.cols());
-    Channels dx(dX.data(), channels_, m);
-    if (mode_ == Mode::training) {
-      const T inv_m = T(1) / static_cast<T>(m);
-      dx = dyv.colwise() - inv_m * sum_dy.col(0);                                     // dy − dβ/m
-      dx.array() -= x_hat.array().colwise() * (inv_m * sum_dy_x_hat.col(0)).array();  // − x̂ · dγ/m
-    } else {
-      dx = dyv;  // constants μ, s: dx = γ · s · dy
-    }
-    dx.array().colwise() *= (gamma.col(0).array() * inv_std.col(0).array());  // × γ · s
+    const T inv_m = T(1) / static_cast<T>(m);
+    detail::for_column_blocks(dy.rows(), dy.cols(), [&](Index first, Index count) {
+      auto dx = channels(dX.data(), first, count);
+      if (mode_ == Mode::training) {
+        dx = dy_of(first, count).colwise() - inv_m * sum_dy.col(0);                                      // dy − dβ/m
+        dx.array() -= x_hat_of(first, count).array().colwise() * (inv_m * sum_dy_x_hat.col(0)).array();  // − x̂ · dγ/m
+      } else {
+        dx = dy_of(first, count);  // constants μ, s: dx = γ · s · dy
+      }
+      dx.array().colwise() *= (gamma.col(0).array() * inv_std.col(0).array());  // × γ · s
+    });
     return dX;
   }
 
@@ -163,8 +189,30 @@ class BatchNormalization : public Layer<T> {
   Matrix<T> variance;  // σ², biased
 
  private:
-  using Channels = Eigen::Map<Matrix<T>>;  // (C × m): one channel per row
-  using ConstChannels = Eigen::Map<const Matrix<T>>;
+  // Samples first … first + count − 1 of a batch (features × N, columns contiguous) viewed as
+  // (C × values): one channel per row.
+  Eigen::Map<Matrix<T>> channels(T* batch, Index first, Index count) const {
+    const Index features = this->input_shape_.size();
+    return {batch + first * features, channels_, count * features / channels_};
+  }
+  Eigen::Map<const Matrix<T>> channels(const T* batch, Index first, Index count) const {
+    const Index features = this->input_shape_.size();
+    return {batch + first * features, channels_, count * features / channels_};
+  }
+
+  // sum = a per-channel sum over the batch (C × 1): block_sum(first, count, column) writes it for
+  // one block of samples into `column`, and the blocks' sums are added in block order (see
+  // "Threads" above).
+  template <typename BlockSum>
+  void batch_sum(Index N, Matrix<T>& sum, BlockSum block_sum) {
+    const Index per_block = detail::column_block_size(this->input_shape_.size());
+    const Index blocks = (N + per_block - 1) / per_block;
+    partial_sums.resize(channels_, blocks);
+    detail::for_blocks(N, per_block,
+                       [&](Index first, Index count) { block_sum(first, count, partial_sums.col(first / per_block)); });
+    sum = partial_sums.col(0);
+    for (Index b = 1; b < blocks; ++b) sum += partial_sums.col(b);
+  }
 
   // C, the length of the last axis, after checking there is one.
   static Index channel_count(const Shape& input_shape) {
@@ -185,6 +233,7 @@ class BatchNormalization : public Layer<T> {
   Matrix<T> dX;            // (features × N) dL/dx
   Matrix<T> sum_dy;        // (C × 1) Σ dy of the last backward
   Matrix<T> sum_dy_x_hat;  // (C × 1) Σ dy · x̂ of the last backward
+  Matrix<T> partial_sums;  // (C × blocks) one block's sums per column (batch_sum)
 };
 
 }  // namespace tinynet
