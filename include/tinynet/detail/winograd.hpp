@@ -175,6 +175,13 @@ class Winograd3x3 {
   using Vec = typename S::Vec;
   static constexpr Index L = S::lanes;
 
+  // column[i][j] = tile t's column at position ξ = 4i + j of a scratch matrix (V or M), whose
+  // positions hold tiles() columns each.
+  void tile_columns(Matrix<T>& scratch, Index t, T* (&column)[4][4]) const {
+    for (Index i = 0; i < 4; ++i)
+      for (Index j = 0; j < 4; ++j) column[i][j] = scratch.col((4 * i + j) * tiles() + t).data();
+  }
+
   // V_ξ for every tile of one sample.
   void transform_input(const T* x, Scratch& s) const {
     for (Index a = 0; a < tiles_y_; ++a)
@@ -183,7 +190,6 @@ class Winograd3x3 {
 
   // V_ξ[:, t] = (Bᵀ d B)[i, j] for tile t = (a, b), a vector of channels at a time.
   void transform_input(const T* x, Index a, Index b, Index t, Scratch& s) const {
-    const Index n = tiles();
     const T* pixel[4][4];  // the channels of input pixel (2a + i − p_top, 2b + j − p_left)
     for (Index i = 0; i < 4; ++i)
       for (Index j = 0; j < 4; ++j) {
@@ -192,8 +198,7 @@ class Winograd3x3 {
         pixel[i][j] = inside ? x + (iy * W_ + ix) * C_in_ : zeros_.data();
       }
     T* v[4][4];
-    for (Index i = 0; i < 4; ++i)
-      for (Index j = 0; j < 4; ++j) v[i][j] = s.V.col((4 * i + j) * n + t).data();
+    tile_columns(s.V, t, v);
     for (Index c = 0; c < C_in_; c += L) {
       Vec d[4][4], r[4][4];
       for (Index i = 0; i < 4; ++i)
@@ -216,10 +221,8 @@ class Winograd3x3 {
   // y[2a + i, 2b + j, :] = (Aᵀ m A)[i, j] (+ bias) for the pixels of tile t = (a, b) inside the
   // output, a vector of filters at a time.
   void transform_output(Index t, Index a, Index b, const T* bias, T* y, Scratch& s) const {
-    const Index n = tiles();
-    const T* m[4][4];
-    for (Index i = 0; i < 4; ++i)
-      for (Index j = 0; j < 4; ++j) m[i][j] = s.M.col((4 * i + j) * n + t).data();
+    T* m[4][4];
+    tile_columns(s.M, t, m);
     const bool last_row = 2 * a + 1 >= H_out_, last_column = 2 * b + 1 >= W_out_;  // an odd edge
     T* out[2][2];
     for (Index i = 0; i < 2; ++i)
@@ -241,10 +244,9 @@ class Winograd3x3 {
     }
   }
 
-  // dM_ξ[:, t] = (A dz A ᵀ)[i, j] for tile t = (a, b), from the 2×2 block of dL/dz at
+  // dM_ξ[:, t] = (A dz Aᵀ)[i, j] for tile t = (a, b), from the 2×2 block of dL/dz at
   // (2a, 2b) (zero past the output's edge), a vector of filters at a time.
   void transform_output_gradient(const T* dz, Index a, Index b, Index t, Scratch& s) const {
-    const Index n = tiles();
     const bool last_row = 2 * a + 1 >= H_out_, last_column = 2 * b + 1 >= W_out_;  // an odd edge
     const T* pixel[2][2];
     for (Index i = 0; i < 2; ++i)
@@ -253,8 +255,7 @@ class Winograd3x3 {
                           ? nullptr
                           : dz + ((2 * a + i) * W_out_ + 2 * b + j) * C_out_;
     T* m[4][4];
-    for (Index i = 0; i < 4; ++i)
-      for (Index j = 0; j < 4; ++j) m[i][j] = s.M.col((4 * i + j) * n + t).data();
+    tile_columns(s.M, t, m);
     for (Index f = 0; f < C_out_; f += L) {
       Vec z[2][2], r[4][2];
       for (Index i = 0; i < 2; ++i)
