@@ -4,8 +4,12 @@
 #include "catch.hpp"
 
 #include <tinynet/tinynet.hpp>
+#include <tinynet/training/batch_gatherer.hpp>
 
+#include <algorithm>
+#include <chrono>
 #include <cstdint>
+#include <thread>
 #include <vector>
 
 using tinynet::Images;
@@ -88,6 +92,40 @@ TEST_CASE("A shuffled batch is gathered sample for sample, across blocks and thr
       CHECK(from_values.col(j) == values.col(order[static_cast<std::size_t>(j)]));
     }
   }
+  tinynet::set_num_threads(before);
+}
+
+TEST_CASE("fit's batches gathered ahead are the batches gathered at once", "[images][threads][training]") {
+  // BatchGatherer (training/batch_gatherer.hpp): batch k + 1 is copied while step k runs, by an
+  // idle worker, by the caller when next() comes first, or at once on one thread.
+  const Images images = some_images(784, 90);
+  const Matrix<float> values = images.values<float>();
+  std::vector<Index> order;
+  for (Index j = 0; j < 90; ++j) order.push_back((j * 37 + 11) % 90);
+  using Columns = tinynet::detail::BatchGatherer<float>::Columns;
+  const int before = tinynet::num_threads();
+  for (const int threads : {1, 2})
+    for (const bool from_images : {true, false}) {
+      tinynet::set_num_threads(threads);
+      const tinynet::Samples<float> samples = from_images ? tinynet::Samples<float>(&images) : &values;
+      tinynet::detail::BatchGatherer<float> batches(samples);
+      const Index batch = 32;  // 90 samples: batches of 32, 32 and 26
+      for (Index first = 0; first < 90; first += batch) {
+        const Index n = std::min<Index>(batch, 90 - first);
+        const Columns columns(order.data() + first, n);
+        const Matrix<float>& x = first == 0 ? batches.gather(columns) : batches.next();
+        if (first + n < 90) {
+          batches.start(Columns(order.data() + first + n, std::min<Index>(batch, 90 - first - n)));
+          if (first == batch) std::this_thread::sleep_for(std::chrono::milliseconds(2));  // a worker's turn
+        }
+        REQUIRE(x.cols() == n);
+        for (Index j = 0; j < n; ++j) {
+          INFO("threads " << threads << (from_images ? ", images" : ", values") << ", batch at " << first << ", column "
+                          << j);
+          CHECK(x.col(j) == values.col(order[static_cast<std::size_t>(first + j)]));
+        }
+      }
+    }
   tinynet::set_num_threads(before);
 }
 

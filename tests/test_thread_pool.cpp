@@ -185,6 +185,53 @@ TEST_CASE("A parallel_for inside a task runs on that task's thread", "[threads]"
   for (const auto& r : inner) REQUIRE(r.load() == 1);
 }
 
+TEST_CASE("Background work runs every item exactly once, on an idle worker and the caller", "[threads]") {
+  auto& pool = tinynet::detail::ThreadPool::instance();
+  {
+    const Threads one(1);  // no worker: nothing is offered, the caller does the work itself
+    auto nothing = [](Index) {};
+    CHECK_FALSE(pool.share_background(10, nothing));
+  }
+  if (tinynet::hardware_threads() < 2) {
+    WARN("skipped: one hardware thread, so the pool has no worker");
+    return;
+  }
+  const Threads two(2);
+  tinynet::detail::parallel_for(2, [](Index) {});  // the worker is started and polling
+  const auto caller = std::this_thread::get_id();
+  std::vector<std::atomic<int>> runs(200);
+  std::atomic<int> on_worker{0};
+  auto item = [&](Index i) {
+    runs[static_cast<std::size_t>(i)].fetch_add(1);
+    if (std::this_thread::get_id() != caller) on_worker.fetch_add(1);
+  };
+  REQUIRE(pool.share_background(static_cast<Index>(runs.size()), item));
+  auto other = [](Index) {};
+  CHECK_FALSE(pool.share_background(5, other));         // one background run at a time
+  const auto start = std::chrono::steady_clock::now();  // let the idle worker take some
+  while (on_worker.load() == 0 && std::chrono::steady_clock::now() - start < std::chrono::seconds(10))
+    std::this_thread::yield();
+  pool.finish_background();  // the caller runs what is left
+  CHECK(on_worker.load() > 0);
+  for (const auto& r : runs) REQUIRE(r.load() == 1);
+
+  // A parallel_for while background work is on offer still runs every task, and an item's
+  // exception reaches finish_background once every item has ended.
+  std::atomic<int> ended{0};
+  auto failing = [&](Index i) {
+    if (i == 7) throw std::runtime_error("item 7 failed");
+    ended.fetch_add(1);
+  };
+  REQUIRE(pool.share_background(50, failing));
+  std::atomic<int> tasks{0};
+  tinynet::detail::parallel_for(64, [&](Index) { tasks.fetch_add(1); });
+  CHECK(tasks.load() == 64);
+  REQUIRE_THROWS_WITH(pool.finish_background(), "item 7 failed");
+  CHECK(ended.load() == 49);
+  REQUIRE(pool.share_background(3, other));  // and the slot is free again
+  pool.finish_background();
+}
+
 #if defined(__SSE2__)
 TEST_CASE("Tasks run with the caller's denormal modes on every thread", "[threads]") {
   const Threads two(2);

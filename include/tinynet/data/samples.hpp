@@ -8,6 +8,8 @@
 #include <tinynet/detail/parallel.hpp>
 #include <tinynet/tensor.hpp>
 
+#include <algorithm>
+
 namespace tinynet {
 
 template <typename T>
@@ -39,12 +41,20 @@ class Samples {
   // epoch); prefetched, they arrive while the step before computes.
   template <typename Columns>
   void prefetch(const Columns& columns) const {
+    for (Index j = 0; j < static_cast<Index>(columns.size()); ++j) prefetch_sample(columns[j]);
+  }
+  void prefetch_sample(Index sample) const {
     const Index bytes = rows() * static_cast<Index>(values_ ? sizeof(T) : 1);
-    for (Index j = 0; j < static_cast<Index>(columns.size()); ++j) {
-      const Index c = columns[j];
-      detail::prefetch(values_ ? static_cast<const void*>(values_->col(c).data()) : images_->bytes().col(c).data(),
-                       bytes);
-    }
+    detail::prefetch(
+        values_ ? static_cast<const void*>(values_->col(sample).data()) : images_->bytes().col(sample).data(), bytes);
+  }
+
+  // out[0 .. rows() − 1] = sample `sample`, as values.
+  void copy_sample(Index sample, T* out) const {
+    if (values_)
+      std::copy_n(values_->col(sample).data(), values_->rows(), out);
+    else
+      images_->copy_image_values(sample, out);
   }
 
   // out = samples first .. first + n − 1, as values, in column blocks over the threads.

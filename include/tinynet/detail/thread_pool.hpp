@@ -18,6 +18,11 @@
 //   - an idle worker polls for new work for about 0.5 ms, because the next loop usually follows
 //     within microseconds (waking a sleeping thread takes tens of them), then sleeps in the
 //     kernel (std::atomic::wait) instead of spinning on.
+//   - background work fills the workers' idle moments: share_background(items, f) lets a worker
+//     that has no task of a parallel_for to run call f(0), f(1), ... one item at a time
+//     (checking for a new loop before each, which comes first); finish_background() runs on the
+//     caller what no worker took and waits for the items taken. fit gathers the next batch so
+//     (training/batch_gatherer.hpp).
 //
 // The workers run each task with the caller's floating-point control word (MXCSR on x86), so a
 // caller that flushes denormals to zero (detail/flush_denormals.hpp) has them flushed on every
@@ -118,6 +123,40 @@ class ThreadPool {
     if (job_.error) std::rethrow_exception(job_.error);
   }
 
+  // Offers f(0), ..., f(items − 1) to the workers as background work (see the top of this
+  // file) and returns true; finish_background() must then follow, and f live until it returns.
+  // Returns false, and offers nothing, when no worker could take part: one thread, a call from
+  // inside a task, more than max_tasks items, or another thread's background work in progress.
+  template <typename F>
+  bool share_background(Index items, F& f) {
+    if (items <= 0 || items > max_tasks || threads() == 1 || inside_task()) return false;
+    if (background_.in_use.exchange(true, std::memory_order_acquire)) return false;
+    start_workers_for_background();
+    using Fn = std::remove_reference_t<F>;
+    background_.round = (background_.round + 1) & 0xFFFF;
+    background_.run.store([](void* fn, Index item) { (*static_cast<Fn*>(fn))(item); }, std::memory_order_relaxed);
+    background_.fn.store(static_cast<void*>(&f), std::memory_order_relaxed);
+#if defined(__SSE2__)
+    background_.control_word.store(_mm_getcsr(), std::memory_order_relaxed);
+#endif
+    background_.error = nullptr;
+    background_.items = items;
+    background_.finished.store(0, std::memory_order_relaxed);
+    background_.claims.store(claims_of(background_.round, 0, items), std::memory_order_release);
+    return true;
+  }
+
+  // Runs the items of the shared background work that no worker has taken, waits for those
+  // taken, and rethrows the first exception an item threw.
+  void finish_background() {
+    while (run_background_item()) {
+    }
+    while (background_.finished.load(std::memory_order_acquire) < background_.items) pause();  // an item or two
+    const std::exception_ptr error = background_.error;
+    background_.in_use.store(false, std::memory_order_release);
+    if (error) std::rethrow_exception(error);
+  }
+
  private:
   ThreadPool() : threads_(std::max(1, static_cast<int>(std::thread::hardware_concurrency()))) {
     Eigen::setNbThreads(1);  // the products run inside tasks; they must not start threads of their own
@@ -133,6 +172,53 @@ class ThreadPool {
     std::exception_ptr error;  // the first exception a task threw, under error_mutex
     std::mutex error_mutex;
   };
+
+  // The background work on offer (share_background): its items still to claim, in one word with
+  // the run's number, as a job's claims are; the workers claim one at a time.
+  struct Background {
+    std::atomic<bool> in_use{false};  // between share_background and finish_background
+    std::atomic<std::uint64_t> claims{0};
+    std::atomic<void (*)(void*, Index)> run{nullptr};
+    std::atomic<void*> fn{nullptr};
+    std::atomic<unsigned> control_word{0};
+    std::atomic<Index> finished{0};
+    std::uint64_t round = 0;
+    Index items = 0;
+    std::exception_ptr error;  // the first exception an item threw, under error_mutex
+    std::mutex error_mutex;
+  };
+
+  // Claims and runs one item of the background work; false when none is left.
+  bool run_background_item() {
+    std::uint64_t claims = background_.claims.load(std::memory_order_acquire);
+    for (;;) {
+      const Index first = static_cast<Index>(claims >> 24 & 0xFFFFFF), end = static_cast<Index>(claims & 0xFFFFFF);
+      if (first >= end) return false;
+      if (background_.claims.compare_exchange_weak(claims, claims + (std::uint64_t{1} << 24),
+                                                   std::memory_order_acq_rel))
+        break;
+    }
+    // Claimed: the run stays this one until the item is counted finished.
+    const Index item = static_cast<Index>(claims >> 24 & 0xFFFFFF);
+    const bool was_inside = inside_task();
+    inside_task() = true;  // a parallel_for inside the item runs on this thread
+#if defined(__SSE2__)
+    const unsigned own = _mm_getcsr();
+    _mm_setcsr(background_.control_word.load(std::memory_order_relaxed));  // the caller's modes
+#endif
+    try {
+      background_.run.load(std::memory_order_relaxed)(background_.fn.load(std::memory_order_relaxed), item);
+    } catch (...) {
+      const std::lock_guard<std::mutex> lock(background_.error_mutex);
+      if (!background_.error) background_.error = std::current_exception();
+    }
+#if defined(__SSE2__)
+    _mm_setcsr(own);
+#endif
+    inside_task() = was_inside;
+    background_.finished.fetch_add(1, std::memory_order_acq_rel);
+    return true;
+  }
 
   // A thread's share of the tasks still to claim, [first, end), in one word with the job's
   // generation (its low 16 bits): generation << 48 | first << 24 | end. A claim is a
@@ -221,6 +307,10 @@ class ThreadPool {
       std::uint64_t generation = generation_.load(std::memory_order_acquire);
       const auto start = std::chrono::steady_clock::now();
       for (unsigned polls = 1; generation == seen && !stopping_.load(std::memory_order_relaxed); ++polls) {
+        if (run_background_item()) {  // an item of background work, then look for a job again
+          generation = generation_.load(std::memory_order_acquire);
+          continue;
+        }
         pause();  // poll for about `idle_poll`, then sleep until the next job
         generation = generation_.load(std::memory_order_acquire);
         if (generation == seen && polls % 64 == 0 && std::chrono::steady_clock::now() - start > idle_poll) {
@@ -239,6 +329,11 @@ class ThreadPool {
       work(generation, self);
 #endif
     }
+  }
+
+  void start_workers_for_background() {
+    const std::lock_guard<std::mutex> lock(run_mutex_);
+    start_workers();
   }
 
   void start_workers() {
@@ -274,6 +369,7 @@ class ThreadPool {
   int share_count_ = 0;
   std::atomic<Index> finished_{0};  // tasks of the current job that have ended
   std::atomic<bool> stopping_{false};
+  Background background_;
 };
 
 // parallel_for on the program's pool (see above).

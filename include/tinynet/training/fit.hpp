@@ -5,7 +5,8 @@
 //        shuffle the training samples (a new order each epoch, drawn from Random(seed, e), so
 //        that a run resumed at epoch e — initial_epoch — trains exactly as the uninterrupted one)
 //        for every batch of batch_size samples in that order:
-//          gather the batch's columns, augment them, and take one training step
+//          gather the batch's columns (gathered ahead while the step before trained:
+//          training/batch_gatherer.hpp), augment them, and take one training step
 //          (model.train_step: forward, loss, backward, optimizer update), on all of tinynet's
 //          threads or on this one alone, whichever the last timings found faster
 //          (detail/thread_tuner.hpp: the results are the same either way)
@@ -28,6 +29,7 @@
 #include <tinynet/detail/thread_tuner.hpp>
 #include <tinynet/random.hpp>
 #include <tinynet/tensor.hpp>
+#include <tinynet/training/batch_gatherer.hpp>
 #include <tinynet/training/callback.hpp>
 #include <tinynet/training/progress_bar.hpp>
 #include <tinynet/training/validation.hpp>
@@ -121,7 +123,9 @@ History fit(Model& model, Samples<T> x, const Matrix<T>& targets, const FitOptio
   const detail::ScopedFlushDenormals flush_denormals;  // denormals would slow products 5-10x
   detail::ThreadTuner tuner;  // whether a step runs faster on one thread (detail/thread_tuner.hpp)
   std::vector<Index> order(static_cast<std::size_t>(samples));
-  Matrix<T> batch_x, batch_y;  // reused from step to step
+  Matrix<T> batch_y;  // reused from step to step
+
+  detail::BatchGatherer<T> batches(x);  // each batch gathered while the step before trains
 
   History history;
   model.stop_training = false;
@@ -142,11 +146,11 @@ History fit(Model& model, Samples<T> x, const Matrix<T>& targets, const FitOptio
     for (Index step = 0; step < steps; ++step) {
       const Index first = step * batch_size, n = std::min(batch_size, samples - first);
       const auto result = tuner.run(n, [&] {  // on the threads, or on this one when that is faster
-        using Columns = Eigen::Map<const Eigen::Matrix<Index, Eigen::Dynamic, 1>>;  // entries of `order`
+        using Columns = typename detail::BatchGatherer<T>::Columns;  // entries of `order`
         const Columns batch(order.data() + first, n);
-        x.gather(batch, batch_x);  // the batch's samples, as values
-        if (step + 1 < steps)      // and the next batch's on their way into the caches
-          x.prefetch(Columns(order.data() + first + n, std::min(batch_size, samples - first - n)));
+        Matrix<T>& batch_x = step == 0 ? batches.gather(batch) : batches.next();  // the samples, as values
+        if (step + 1 < steps)
+          batches.start(Columns(order.data() + first + n, std::min(batch_size, samples - first - n)));
         detail::gather_columns(targets, batch, batch_y);
         if (options.augment) options.augment(batch_x, random);
         return model.train_step(batch_x, batch_y, options.terminate_on_nan);
