@@ -197,6 +197,11 @@ TEST_CASE("Background work runs every item exactly once, on an idle worker and t
     return;
   }
   const Threads two(2);
+  {
+    const tinynet::detail::ThreadPool::SerialScope alone;  // the caller is to run alone
+    auto nothing = [](Index) {};
+    CHECK_FALSE(pool.share_background(10, nothing));
+  }
   tinynet::detail::parallel_for(2, [](Index) {});  // the worker is started and polling
   const auto caller = std::this_thread::get_id();
   std::vector<std::atomic<int>> runs(200);

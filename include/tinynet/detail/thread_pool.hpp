@@ -125,11 +125,13 @@ class ThreadPool {
 
   // Offers f(0), ..., f(items − 1) to the workers as background work (see the top of this
   // file) and returns true; finish_background() must then follow, and f live until it returns.
-  // Returns false, and offers nothing, when no worker could take part: one thread, a call from
-  // inside a task, more than max_tasks items, or another thread's background work in progress.
+  // Returns false, and offers nothing, when no worker is to take part: one thread, a call from
+  // inside a task or under a SerialScope (the caller is to run alone: with another program busy
+  // on a worker's core, an item that worker took could keep it waiting for milliseconds), more
+  // than max_tasks items, or another thread's background work in progress.
   template <typename F>
   bool share_background(Index items, F& f) {
-    if (items <= 0 || items > max_tasks || threads() == 1 || inside_task()) return false;
+    if (items <= 0 || items > max_tasks || threads() == 1 || inside_task() || serial()) return false;
     if (background_.in_use.exchange(true, std::memory_order_acquire)) return false;
     start_workers_for_background();
     using Fn = std::remove_reference_t<F>;
