@@ -8,6 +8,18 @@
 // the next layer wants, so no layer ever copies data to reshape it.
 #pragma once
 
+// GCC 12 warns -Wmaybe-uninitialized inside its own AVX-512 intrinsics (the undefined
+// pass-through value of _mm512_max_ps and _mm512_rsqrt14_ps, GCC bug 105593, fixed in GCC 13)
+// wherever Eigen's AVX-512 code is inlined into a function, so a program built with
+// -march=native -Wall on an AVX-512 machine saw warnings from Softmax and BatchNormalization.
+// Those header lines keep the state of the diagnostic where they are first read: here, off.
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ < 13 && defined(__AVX512F__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <immintrin.h>
+#pragma GCC diagnostic pop
+#endif
+
 #include <Eigen/Core>
 
 #include <cstddef>
