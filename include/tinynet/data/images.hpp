@@ -81,12 +81,6 @@ class Images {
                            [&](Index j) { to_values(image(j), size_, out.col(j).data()); });
   }
 
-  // out[0 .. size − 1] = image `image` as values.
-  template <typename T>
-  void copy_image_values(Index image, T* out) const {
-    to_values(bytes_.data() + image * size_, size_, out);
-  }
-
   // The images at `columns`, in that order (any integer container with size() and []).
   template <typename Columns>
   Images columns(const Columns& columns) const {

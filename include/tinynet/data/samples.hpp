@@ -54,7 +54,7 @@ class Samples {
     if (values_)
       std::copy_n(values_->col(sample).data(), values_->rows(), out);
     else
-      images_->copy_image_values(sample, out);
+      images_->copy_values(sample, 1, Eigen::Map<Matrix<T>>(out, rows(), 1));
   }
 
   // out = samples first .. first + n − 1, as values, in column blocks over the threads.

@@ -54,15 +54,22 @@ inline void prefetch(const void* address, Index bytes) {
 // task asks for sample j + gather_ahead (the notebook MLP's epoch on 2 threads: 5 % faster).
 inline constexpr Index gather_ahead = 3;
 
+// Before copying sample j of a run [first, end) copied in order: at the run's first sample, asks
+// for its first gather_ahead samples, and then for the one gather_ahead places on.
+template <typename Prefetch>
+void ask_ahead(Index j, Index first, Index end, Prefetch prefetch_sample) {
+  if (j == first)
+    for (Index k = first; k < std::min(end, first + gather_ahead); ++k) prefetch_sample(k);
+  if (j + gather_ahead < end) prefetch_sample(j + gather_ahead);
+}
+
 template <typename Source, typename Copy>
 void gather_samples(Index values_per_sample, Index bytes, Index count, Source source, Copy copy) {
   constexpr Index values_per_block = Index{1} << 13;
   const Index per_block = std::max<Index>(1, values_per_block / std::max<Index>(values_per_sample, 1));
   for_blocks(count, per_block, [&](Index first, Index n) {
-    const Index end = first + n;
-    for (Index j = first; j < std::min(end, first + gather_ahead); ++j) prefetch(source(j), bytes);
-    for (Index j = first; j < end; ++j) {
-      if (j + gather_ahead < end) prefetch(source(j + gather_ahead), bytes);
+    for (Index j = first; j < first + n; ++j) {
+      ask_ahead(j, first, first + n, [&](Index k) { prefetch(source(k), bytes); });
       copy(j);
     }
   });

@@ -17,8 +17,6 @@
 
 #include <Eigen/Core>
 
-#include <algorithm>
-
 namespace tinynet::detail {
 
 template <typename T>
@@ -63,15 +61,13 @@ class BatchGatherer {
   }
 
  private:
-  // Sample j of the batch ahead into its column, asking first for the one gather_ahead places on.
+  // Sample j of the batch ahead into its column, asking first for the ones after it (ask_ahead).
   struct CopySample {
     BatchGatherer* self;
     void operator()(Index j) const {
-      const Matrix<T>& out = self->buffers_[1 - self->current_];
-      if (j == 0)
-        for (Index k = 1; k < std::min(gather_ahead, out.cols()); ++k) self->x_.prefetch_sample(self->next_[k]);
-      if (j + gather_ahead < out.cols()) self->x_.prefetch_sample(self->next_[j + gather_ahead]);
-      self->x_.copy_sample(self->next_[j], self->buffers_[1 - self->current_].col(j).data());
+      Matrix<T>& out = self->buffers_[1 - self->current_];
+      ask_ahead(j, 0, out.cols(), [&](Index k) { self->x_.prefetch_sample(self->next_[k]); });
+      self->x_.copy_sample(self->next_[j], out.col(j).data());
     }
   };
 
